@@ -1,0 +1,173 @@
+"""The registry of named SPARQL queries (``queries/*.rq``) and their parameters.
+
+Each file holds one query with a header of comments::
+
+    # What the query answers, in a sentence or two.
+    #
+    # @param topic topic      The topic, by slug (e.g. international-coordination).
+    # @param source source?   Only this source's claims (default: the reviewed view).
+
+A parameter has a name, a type (``topic``, ``instrument``, ``jurisdiction``,
+``source``, ``level``, ``string``, ``integer``, ``date``, ``iri``) and ``?``
+when it is optional. Values are validated before any query runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pyoxigraph as ox
+
+from aigovkg import resources
+from aigovkg.errors import InputError, UsageError
+from aigovkg.namespaces import AIGOV, SLUG_NAMESPACES
+from aigovkg.sparql import query_form
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PARAM_LINE = re.compile(r"#\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([a-z]+)(\??)\s*(.*)")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+_LEVELS = {"governs": "Governs", "implicit": "Implicit", "silent": "Silent", "conflicts": "Conflicts"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAM_TYPES = (*SLUG_NAMESPACES, "level", "string", "integer", "date", "iri")
+MAX_PARAM_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: str
+    optional: bool
+    description: str
+
+    def to_term(self, value: Any) -> ox.NamedNode | ox.Literal:
+        """Validate a value and make it an RDF term; refuse it otherwise."""
+        text = str(value)
+        if len(text) > MAX_PARAM_CHARS:
+            raise InputError(f"parameter {self.name}: longer than {MAX_PARAM_CHARS} characters")
+        if "\x00" in text:
+            raise InputError(f"parameter {self.name}: contains a NUL character")
+        kind = self.type
+        if kind in SLUG_NAMESPACES:
+            namespace = SLUG_NAMESPACES[kind]
+            slug = text[len(namespace) :] if text.startswith(namespace) else text
+            if not _SLUG.fullmatch(slug):
+                raise InputError(
+                    f"parameter {self.name}: {text!r} is not a {kind} slug "
+                    "(lower-case letters and digits joined by hyphens, e.g. international-coordination)"
+                )
+            return ox.NamedNode(namespace + slug)
+        if kind == "level":
+            if text not in _LEVELS:
+                raise InputError(f"parameter {self.name}: {text!r} is not one of {', '.join(_LEVELS)}")
+            return ox.NamedNode(AIGOV + _LEVELS[text])
+        if kind == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):
+                raise InputError(f"parameter {self.name}: {text!r} is not an integer")
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
+        if kind == "date":
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError:
+                raise InputError(f"parameter {self.name}: {text!r} is not a date (YYYY-MM-DD)") from None
+            if len(text) != 10:
+                raise InputError(f"parameter {self.name}: {text!r} is not a date (YYYY-MM-DD)")
+            return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+        if kind == "iri":
+            if not _IRI.fullmatch(text):
+                raise InputError(f"parameter {self.name}: {text!r} is not an absolute IRI")
+            try:
+                return ox.NamedNode(text)
+            except ValueError as exc:
+                raise InputError(f"parameter {self.name}: {text!r} is not a valid IRI: {exc}") from None
+        if kind == "string":
+            return ox.Literal(text)
+        raise InputError(f"parameter {self.name}: unknown type {kind}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One ``.rq`` file: its name, what it answers, its parameters and text."""
+
+    name: str
+    path: Path
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    form: str
+
+    def bindings(self, values: Mapping[str, Any]) -> dict[str, ox.NamedNode | ox.Literal]:
+        """Check the given values against the declared parameters."""
+        declared = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(declared))
+        if unknown:
+            known = ", ".join(declared) or "none"
+            raise InputError(f"query {self.name}: unknown parameter {', '.join(unknown)} (parameters: {known})")
+        out: dict[str, ox.NamedNode | ox.Literal] = {}
+        for param in self.params:
+            value = values.get(param.name)
+            if value is None or value == "":
+                if not param.optional:
+                    raise InputError(f"query {self.name}: parameter {param.name} is required ({param.description})")
+                continue
+            out[param.name] = param.to_term(value)
+        return out
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read one ``.rq`` file and its header."""
+    text = path.read_text(encoding="utf-8")
+    description: list[str] = []
+    params: list[Param] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        match = _PARAM_LINE.match(stripped)
+        if match:
+            name, kind, optional, desc = match.groups()
+            if kind not in PARAM_TYPES:
+                raise InputError(f"{path}: parameter {name} has unknown type {kind}")
+            params.append(Param(name, kind, optional == "?", desc.strip()))
+        elif not params:
+            description.append(stripped.lstrip("#").strip())
+    summary = " ".join(" ".join(description).split())
+    if not summary:
+        raise InputError(f"{path}: the query needs a header comment saying what it answers")
+    return NamedQuery(path.stem, path, summary, tuple(params), text, query_form(text))
+
+
+def _registry(folder: Path) -> Mapping[str, NamedQuery]:
+    found = {p.stem: parse_query_file(p) for p in sorted(folder.glob("*.rq"))}
+    return MappingProxyType(found)
+
+
+@cache
+def named_queries() -> Mapping[str, NamedQuery]:
+    """The named queries shipped in ``queries/``."""
+    return _registry(resources.queries_dir())
+
+
+@cache
+def checks() -> Mapping[str, NamedQuery]:
+    """The invariants in ``queries/checks/``: SELECTs that must return no rows."""
+    return _registry(resources.queries_dir() / "checks")
+
+
+def get(name: str) -> NamedQuery:
+    registry = named_queries()
+    if name not in registry:
+        close = [n for n in registry if name in n or n in name][:5]
+        hint = f"; did you mean {', '.join(close)}?" if close else "; run 'aigovkg queries' for the list"
+        raise UsageError(f"no query named {name!r}{hint}")
+    return registry[name]

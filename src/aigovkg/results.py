@@ -1,0 +1,232 @@
+"""Query results as a typed table: plain rows, pandas DataFrames, and the W3C
+SPARQL results formats (JSON, XML, CSV, TSV)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from aigovkg.namespaces import curie
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_INTEGERS = {
+    XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort",
+        "unsignedByte",
+    )
+}
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+class ResultFormat(str, Enum):
+    """Formats for SELECT results."""
+
+    TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+    XML = "xml"
+
+
+def to_python(term: Term | None, *, curies: bool = False) -> Any:
+    """An RDF term as a Python value: numbers, dates and booleans typed, IRIs as
+    strings (or CURIEs), unbound as None.
+
+    >>> to_python(ox.Literal("2024-06-13", datatype=ox.NamedNode(XSD + "date")))
+    datetime.date(2024, 6, 13)
+    >>> to_python(ox.NamedNode("https://w3id.org/aigovkg/id/topic/x"), curies=True)
+    'topic:x'
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return curie(term.value) if curies else term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        value = term.value
+        try:
+            if datatype in _INTEGERS:
+                return int(value)
+            if datatype == XSD + "decimal":
+                return Decimal(value)
+            if datatype in (XSD + "double", XSD + "float"):
+                return float(value)
+            if datatype == XSD + "boolean":
+                return value in ("true", "1")
+            if datatype == XSD + "date":
+                return dt.date.fromisoformat(value)
+            if datatype == XSD + "dateTime":
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (ValueError, InvalidOperation):
+            return value  # an ill-typed literal stays its lexical form
+        return value
+    return str(term)
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """The solutions of a SELECT query: variables in projection order, and rows
+    of RDF terms (``None`` where a variable is unbound)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records())
+
+    def records(self, *, curies: bool = False) -> list[dict[str, Any]]:
+        """Rows as dictionaries of Python values (no pandas needed)."""
+        return [
+            {c: to_python(t, curies=curies) for c, t in zip(self.columns, row, strict=True)}
+            for row in self.rows
+        ]
+
+    def column(self, name: str, *, curies: bool = False) -> list[Any]:
+        i = self.columns.index(name)
+        return [to_python(row[i], curies=curies) for row in self.rows]
+
+    def to_dataframe(self, *, curies: bool = False) -> pd.DataFrame:
+        """A pandas DataFrame, columns in projection order, values typed, unbound
+        values missing (``pd.NA``)."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "DataFrames need pandas: pip install 'aigovkg[notebook]' (or use .records())"
+            ) from None
+        frame = pd.DataFrame.from_records(self.records(curies=curies), columns=list(self.columns))
+        return frame.convert_dtypes()
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in rec.values()) + "</tr>"
+            for rec in self.records(curies=True)
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def serialize(self, fmt: ResultFormat | str = ResultFormat.TABLE) -> str:
+        fmt = ResultFormat(fmt)
+        return _WRITERS[fmt](self)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _table(result: ResultTable) -> str:
+    records = result.records(curies=True)
+    cells = [[_cell(r[c]) for c in result.columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(result.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.append(f"({len(records)} row{'s' if len(records) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(result: ResultTable) -> str:
+    # W3C SPARQL 1.1 CSV: plain lexical values, IRIs unbracketed, unbound empty.
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if t is None else (t.value if hasattr(t, "value") else str(t)) for t in row])
+    return out.getvalue()
+
+
+def _tsv(result: ResultTable) -> str:
+    # W3C SPARQL 1.1 TSV: terms in N-Triples/Turtle syntax.
+    lines = ["\t".join(f"?{c}" for c in result.columns)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def _json(result: ResultTable) -> str:
+    bindings = [
+        {c: _json_term(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
+        for row in result.rows
+    ]
+    doc = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD + "string":
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _xml(result: ResultTable) -> str:
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "  <head>"]
+    lines += [f"    <variable name={quoteattr(c)}/>" for c in result.columns]
+    lines += ["  </head>", "  <results>"]
+    for row in result.rows:
+        lines.append("    <result>")
+        for c, t in zip(result.columns, row, strict=True):
+            if t is not None:
+                lines.append(f"      <binding name={quoteattr(c)}>{_xml_term(t)}</binding>")
+        lines.append("    </result>")
+    lines += ["  </results>", "</sparql>"]
+    return "\n".join(lines) + "\n"
+
+
+_WRITERS = {
+    ResultFormat.TABLE: _table,
+    ResultFormat.CSV: _csv,
+    ResultFormat.TSV: _tsv,
+    ResultFormat.JSON: _json,
+    ResultFormat.XML: _xml,
+}
+
+
+def from_solutions(solutions: ox.QuerySolutions) -> ResultTable:
+    """Materialise pyoxigraph solutions (embedded, or parsed from an endpoint)."""
+    columns = tuple(v.value for v in solutions.variables)
+    rows: Sequence[tuple[Term | None, ...]] = [tuple(s[c] for c in columns) for s in solutions]
+    return ResultTable(columns, tuple(rows))
