@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from aigovkg import queries as _queries
 from aigovkg import resources
-from aigovkg.load import LoadedGraph
+from aigovkg.loader import LoadedGraph
 from aigovkg.namespaces import curie
 from aigovkg.store import EmbeddedEngine
 

@@ -1,0 +1,3 @@
+from aigovkg.cli import main
+
+main()

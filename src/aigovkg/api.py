@@ -1,0 +1,98 @@
+"""The library's front door: one object for notebooks, pages and the CLI.
+
+    >>> from aigovkg import load
+    >>> kg = load()
+    >>> kg.results("topic-coverage-summary", topic="international-coordination").records()[0]["silentCount"]
+    14
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from aigovkg import queries as _queries
+from aigovkg.errors import QueryError, UsageError
+from aigovkg.loader import LoadedGraph, load_graph
+from aigovkg.results import ResultTable
+from aigovkg.sparql import bind, check_read_only
+from aigovkg.store import EmbeddedEngine, Engine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from aigovkg.validate import ValidationReport
+
+
+class KnowledgeGraph:
+    """The graph and its query engine (embedded by default)."""
+
+    def __init__(self, engine: Engine, loaded: LoadedGraph | None = None) -> None:
+        self.engine = engine
+        self.loaded = loaded
+
+    def __repr__(self) -> str:
+        where = f"{self.loaded.triples} triples from {self.loaded.data_dir}" if self.loaded else self.engine.name
+        return f"<KnowledgeGraph {where}>"
+
+    # ------------------------------------------------------------ named queries
+
+    def results(self, name: str, /, **params: Any) -> ResultTable:
+        """Run a named query and return its rows (no pandas needed)."""
+        named = _queries.get(name)
+        text = bind(named.text, named.bindings(params))
+        if named.form != "SELECT":
+            raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
+        return self.engine.select(text)
+
+    def query(self, name: str, /, *, curies: bool = False, **params: Any) -> pd.DataFrame:
+        """Run a named query and return a pandas DataFrame: columns in projection
+        order, typed values, unbound values missing, IRIs as CURIEs on request."""
+        return self.results(name, **params).to_dataframe(curies=curies)
+
+    def construct(self, name: str, /, **params: Any) -> list[ox.Triple]:
+        named = _queries.get(name)
+        return self.engine.construct(bind(named.text, named.bindings(params)))
+
+    # ---------------------------------------------------------- ad-hoc queries
+
+    def sparql_results(self, text: str) -> ResultTable | bool | list[ox.Triple]:
+        """Run an ad-hoc read-only query; SERVICE, LOAD, FROM and updates are
+        refused before anything runs."""
+        form = check_read_only(text)
+        if form == "SELECT":
+            return self.engine.select(text)
+        if form == "ASK":
+            return self.engine.ask(text)
+        return self.engine.construct(text)
+
+    def sparql(self, text: str, *, curies: bool = False) -> pd.DataFrame | bool | list[ox.Triple]:
+        """Like :meth:`sparql_results`, with SELECT results as a DataFrame."""
+        result = self.sparql_results(text)
+        return result.to_dataframe(curies=curies) if isinstance(result, ResultTable) else result
+
+    # ---------------------------------------------------------------- stages
+
+    def validate(self) -> ValidationReport:
+        """Validate the loaded graph (embedded graphs only)."""
+        from aigovkg.validate import validate
+
+        if self.loaded is None:
+            raise QueryError("validation needs the graph loaded locally, not a remote endpoint")
+        return validate(self.loaded)
+
+
+def load(data: str | Path | None = None, *, endpoint: str | None = None, **options: Any) -> KnowledgeGraph:
+    """Load the shipped graph, another copy of ``graph/``, or connect to an endpoint."""
+    if endpoint is not None:
+        if data is not None:
+            raise UsageError("give either a data folder or an endpoint, not both")
+        from aigovkg.remote import RemoteEngine
+
+        return KnowledgeGraph(RemoteEngine(endpoint, **options))
+    if options:
+        raise UsageError(f"unknown options: {', '.join(sorted(options))}")
+    loaded = load_graph(Path(data) if data is not None else None)
+    return KnowledgeGraph(EmbeddedEngine(loaded.store), loaded)

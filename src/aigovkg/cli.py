@@ -1,0 +1,252 @@
+"""The command line: a thin layer over the library, one subcommand per stage.
+
+Exit codes: 0 ok, 1 validation failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from aigovkg import __version__
+from aigovkg.errors import AigovkgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"aigovkg: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn the library's errors into a one-line message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AigovkgError as exc:
+            _fail(str(exc), exc.exit_code)
+        except FileNotFoundError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def data_option(func: F) -> F:
+    return click.option(
+        "--data",
+        "data",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="A copy of graph/ to work on (default: the shipped graph).",
+    )(func)
+
+
+def endpoint_option(func: F) -> F:
+    return click.option(
+        "--endpoint",
+        default=None,
+        metavar="URL",
+        help="Query this SPARQL 1.1 endpoint instead of the embedded graph.",
+    )(func)
+
+
+def out_option(func: F) -> F:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Write to this file (atomically) instead of standard output.",
+    )(func)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from aigovkg._io import write_atomic
+
+        write_atomic(out, text)
+        click.echo(f"wrote {out}", err=True)
+
+
+def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    from aigovkg.api import load
+
+    if endpoint:
+        return load(data, endpoint=endpoint, **({"timeout": timeout} if timeout else {}))
+    return load(data)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aigovkg")
+def cli() -> None:
+    """aigovkg: a knowledge graph of AI governance.
+
+    Instruments, jurisdictions and topics, with sourced and cited claims of how
+    each instrument treats each topic. Load, validate, query, render.
+    """
+
+
+@cli.command()
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def validate(data: Path | None, fmt: str) -> None:
+    """Check the graph against the SHACL shapes and the no-row checks.
+
+    Every violation names the node, the rule, its message and the file that
+    defines the node. Exits 0 when valid, 1 on violations, 2 on input errors
+    (a Turtle syntax error names file, line and column).
+    """
+    from aigovkg.loader import load_graph
+    from aigovkg.validate import validate as run
+
+    report = run(load_graph(data))
+    click.echo(report.to_json() if fmt == "json" else report.to_text(), nl=False)
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command()
+@click.argument("slug")
+@data_option
+@click.option("--source", default=None, metavar="SOURCE",
+              help="Only this source's claims, e.g. policy-window (default: reviewed claims first).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown",
+              show_default=True)
+@out_option
+@handle_errors
+def topic(slug: str, data: Path | None, source: str | None, fmt: str, out: Path | None) -> None:
+    """Print the page of a topic, e.g. international-coordination.
+
+    Every number and list on the page is computed by the named queries from
+    the graph.
+    """
+    from aigovkg.model import topic_page
+    from aigovkg.render import render_topic
+
+    page = topic_page(_graph(data), slug, source=source)
+    _emit(render_topic(page, fmt), out)
+
+
+@cli.command("queries")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+def list_queries(fmt: str) -> None:
+    """List the named queries with what they answer and their parameters."""
+    import json
+
+    from aigovkg.queries import named_queries
+
+    registry = named_queries()
+    if fmt == "json":
+        doc = [
+            {
+                "name": q.name,
+                "description": q.description,
+                "form": q.form,
+                "params": [
+                    {"name": p.name, "type": p.type, "optional": p.optional, "description": p.description}
+                    for p in q.params
+                ],
+            }
+            for q in registry.values()
+        ]
+        click.echo(json.dumps(doc, indent=2))
+        return
+    for q in registry.values():
+        click.echo(click.style(q.name, bold=True))
+        click.echo(f"    {q.description}")
+        for p in q.params:
+            opt = ", optional" if p.optional else ""
+            click.echo(f"    --param {p.name}=<{p.type}{opt}>  {p.description}")
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    from aigovkg.errors import InputError
+
+    params: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InputError(f"--param takes key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        if key in params:
+            raise InputError(f"--param {key} given twice")
+        params[key.strip()] = value
+    return params
+
+
+_RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--param", "-p", "pairs", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query; repeat for several.")
+@click.option("--format", "fmt", type=_RESULT_FORMATS, default="table", show_default=True,
+              help="json and xml are the W3C SPARQL results formats; tsv keeps term syntax.")
+@data_option
+@endpoint_option
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for a remote endpoint.")
+@out_option
+@handle_errors
+def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoint: str | None,
+          timeout: float | None, out: Path | None) -> None:
+    """Run a named query (see 'aigovkg queries').
+
+    Parameters are checked by type and bound before anything runs.
+    """
+    from aigovkg.queries import get
+
+    named = get(name)
+    named.bindings(_parse_params(pairs))  # reject bad parameters before loading anything
+    kg = _graph(data, endpoint, timeout)
+    _emit(kg.results(name, **_parse_params(pairs)).serialize(fmt), out)
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--format", "fmt", type=_RESULT_FORMATS, default="table", show_default=True,
+              help="Format of SELECT results.")
+@click.option("--rdf-format", type=click.Choice(["turtle", "jsonld"]), default="turtle", show_default=True,
+              help="Format of CONSTRUCT and DESCRIBE results.")
+@data_option
+@endpoint_option
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for a remote endpoint.")
+@out_option
+@handle_errors
+def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: str | None,
+           timeout: float | None, out: Path | None) -> None:
+    """Run an ad-hoc read-only SPARQL query from FILE (or - for standard input).
+
+    SERVICE, LOAD, FROM / FROM NAMED and updates are refused before anything
+    runs.
+    """
+    from aigovkg.results import ResultTable
+    from aigovkg.sparql import check_read_only
+
+    text = file.read()
+    check_read_only(text)
+    kg = _graph(data, endpoint, timeout)
+    result = kg.sparql_results(text)
+    if isinstance(result, ResultTable):
+        _emit(result.serialize(fmt), out)
+    elif isinstance(result, bool):
+        _emit(("true" if result else "false") + "\n", out)
+    else:
+        from aigovkg.export import triples_to_text
+
+        _emit(triples_to_text(result, rdf_format), out)
+
+
+def main() -> None:
+    cli(prog_name="aigovkg")

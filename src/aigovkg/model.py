@@ -1,0 +1,183 @@
+"""The view model: frozen dataclasses that pages are rendered from, each field
+filled from a named query. Nothing here is typed in; every number and list
+comes from the graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aigovkg.api import KnowledgeGraph
+from aigovkg.errors import InputError
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    instrument: str
+    label: str
+    jurisdiction: str
+    level: str
+    citation: str | None
+    reference_code: str | None
+    source: str
+    confidence: str | None
+    verification: str | None
+    date_adopted: dt.date | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    instruments: int
+    governs: int
+    implicit: int
+    silent: int
+    conflicts: int
+
+    @property
+    def addressing(self) -> int:
+        return self.governs + self.implicit + self.conflicts
+
+
+@dataclass(frozen=True)
+class Primacy:
+    instrument: str
+    label: str
+    date_adopted: dt.date
+    level: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Tension:
+    kind: str
+    kind_label: str
+    first: str
+    first_label: str
+    second: str
+    second_label: str
+    citation: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class SilentRegime:
+    instrument: str
+    label: str
+    jurisdiction: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    code: str | None
+    instrument: str
+    label: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    """Everything a topic page shows."""
+
+    slug: str
+    iri: str
+    label: str
+    definition: str
+    scope_note: str | None
+    defined_by: str | None
+    source: str | None
+    summary: Summary
+    primacy: tuple[Primacy, ...]
+    since_primacy: tuple[tuple[str, int], ...]
+    tensions: tuple[Tension, ...]
+    coverage: tuple[CoverageRow, ...]
+    silent: tuple[SilentRegime, ...]
+    related: tuple[Any, ...]
+    related_note: str
+    references: tuple[Reference, ...]
+    topics_in_graph: int
+    data_version: str | None
+    data_issued: dt.date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> TopicPage:
+    """Gather a topic page from the named queries."""
+    params: dict[str, Any] = {"topic": slug}
+    if source:
+        params["source"] = source
+    found = kg.results("topic", topic=slug).records()
+    if not found:
+        known = ", ".join(r["slug"] for r in kg.results("topics").records()) or "none"
+        raise InputError(f"no topic {slug!r} in the graph (topics: {known})")
+    topic = found[0]
+    (s,) = kg.results("topic-coverage-summary", **params).records()
+    summary = Summary(s["instruments"], s["governs"], s["implicit"], s["silentCount"], s["conflicts"])
+    if source and summary.instruments == 0:
+        raise InputError(f"source {source!r} makes no claims on topic {slug!r}")
+    primacy = tuple(
+        Primacy(r["instrument"], r["instrumentLabel"], r["dateAdopted"], r["level"], r["sourceName"])
+        for r in kg.results("topic-primacy", **params).records()
+    )
+    since: tuple[tuple[str, int], ...] = ()
+    if primacy:
+        rows = kg.results("topic-regimes-since", since=primacy[0].date_adopted.isoformat(), **params)
+        since = tuple((r["level"], r["instruments"]) for r in rows.records())
+    tensions = tuple(
+        Tension(r["kind"], r["kindLabel"], r["first"], r["firstLabel"], r["second"], r["secondLabel"],
+                r["citation"], r["sourceName"])
+        for r in kg.results("topic-tensions", **params).records()
+    )
+    coverage = tuple(
+        CoverageRow(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"], r["level"], r["citation"],
+                    r["referenceCode"], r["sourceName"], r["confidence"], r["verification"], r["dateAdopted"])
+        for r in kg.results("topic-coverage", **params).records()
+    )
+    silent = tuple(
+        SilentRegime(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"])
+        for r in kg.results("topic-silent-regimes", **params).records()
+    )
+    references = tuple(
+        Reference(r["referenceCode"], r["instrument"], r["instrumentLabel"], r["citation"])
+        for r in kg.results("topic-references", **params).records()
+    )
+    topics = len(kg.results("topics"))
+    related_note = (
+        "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
+        if topics < 2
+        else "Not yet computed: related topics come from the network analysis, which is still to be built."
+    )
+    version = kg.results("dataset-version").records()
+    return TopicPage(
+        slug=topic["slug"],
+        iri=topic["topic"],
+        label=topic["label"],
+        definition=topic["definition"],
+        scope_note=topic["scopeNote"],
+        defined_by=topic["definedBy"],
+        source=coverage[0].source if source and coverage else None,
+        summary=summary,
+        primacy=primacy,
+        since_primacy=since,
+        tensions=tensions,
+        coverage=coverage,
+        silent=silent,
+        related=(),
+        related_note=related_note,
+        references=references,
+        topics_in_graph=topics,
+        data_version=version[0]["version"] if version else None,
+        data_issued=version[0]["issued"] if version else None,
+    )

@@ -1,0 +1,74 @@
+"""Render stage: pages from the view model, as Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from aigovkg.model import TopicPage
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+class PageFormat(str, Enum):
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JSON = "json"
+
+
+def md(text: object) -> str:
+    """Escape text for Markdown so that labels cannot open links, tags, code
+    spans or table cells; line breaks become spaces.
+
+    >>> md("A | B <script>")
+    'A \\\\| B \\\\<script\\\\>'
+    >>> md("council_of_europe")
+    'council_of_europe'
+    """
+    if text is None:
+        return ""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
+
+
+def lower_first(text: str) -> str:
+    """'The work' -> 'the work', leaving acronyms alone ('AI rules' stays)."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+@cache
+def _environment(kind: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=(kind == "html"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = md
+    env.filters["lower_first"] = lower_first
+    env.globals["plural"] = plural
+    return env
+
+
+def render_topic(page: TopicPage, fmt: PageFormat | str = PageFormat.MARKDOWN) -> str:
+    """Render a topic page."""
+    fmt = PageFormat(fmt)
+    if fmt is PageFormat.JSON:
+        return json.dumps(page.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    kind = "html" if fmt is PageFormat.HTML else "md"
+    template = _environment(kind).get_template(f"topic.{kind}.j2")
+    return template.render(page=page, s=page.summary)
