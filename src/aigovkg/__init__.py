@@ -5,8 +5,9 @@ stage per module. Notebook users start with :func:`load`::
 
     >>> import aigovkg
     >>> kg = aigovkg.load()
-    >>> kg.query("topic-coverage-summary", topic="international-coordination").rows[0]["instruments"]
-    26
+    >>> frame = kg.query("topic-coverage-summary", topic="international-coordination")
+    >>> int(frame.loc[0, "instruments"]), int(frame.loc[0, "silentCount"])
+    (26, 14)
 """
 
 from __future__ import annotations

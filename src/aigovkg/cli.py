@@ -248,5 +248,22 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
         _emit(triples_to_text(result, rdf_format), out)
 
 
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
+              show_default=True, help="The folder to build into (replaced only when the build succeeds).")
+@data_option
+@handle_errors
+def build(out: Path, data: Path | None) -> None:
+    """The main job: validate, then write topic pages and RDF dumps.
+
+    Nothing is written if the graph does not validate (exit 1); a failed build
+    leaves the previous output untouched.
+    """
+    from aigovkg.build import build as run
+
+    summary = run(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(f"built {out}: {len(summary.files)} files, {summary.topics} topic(s), {summary.triples} triples")
+
+
 def main() -> None:
     cli(prog_name="aigovkg")

@@ -26,3 +26,18 @@ def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
         doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
         return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     raise ValueError(f"unknown RDF format {fmt}")
+
+
+def graph_triples(store: ox.Store) -> list[ox.Triple]:
+    """All triples of the store's default graph, sorted for stable output."""
+    return sorted((quad.triple for quad in store), key=str)
+
+
+def dump(store: ox.Store, fmt: str = "turtle") -> bytes:
+    """The whole graph as sorted Turtle (with the curated prefixes) or N-Triples."""
+    triples = graph_triples(store)
+    if fmt == "turtle":
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    if fmt == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    raise ValueError(f"unknown dump format {fmt}")

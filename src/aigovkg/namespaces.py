@@ -70,6 +70,6 @@ def curie(iri: str) -> str:
     for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns):
             local = iri[len(ns) :]
-            if local and all(c.isalnum() or c in "-_." for c in local):
+            if local and all(c.isalnum() or c in "-_./" for c in local):
                 return f"{prefix}:{local}"
     return iri

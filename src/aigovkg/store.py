@@ -1,7 +1,8 @@
 """The engine behind one interface: the embedded in-process Oxigraph store.
 
 The embedded engine answers SELECT, ASK, CONSTRUCT and DESCRIBE on the
-loaded graph; nothing in it reaches the network.
+loaded graph; nothing in it reaches the network. The curated prefixes
+(``aigov:``, ``inst:``, ``skos:``, ...) are predeclared for ad-hoc queries.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from aigovkg.errors import QueryError
+from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions
 
 
@@ -36,7 +38,7 @@ class EmbeddedEngine:
 
     def _run(self, text: str) -> object:
         try:
-            return self.store.query(text)
+            return self.store.query(text, prefixes=dict(PREFIXES))
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:

@@ -23,7 +23,7 @@ from aigovkg.store import EmbeddedEngine
 SH = "http://www.w3.org/ns/shacl#"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Violation:
     """One broken rule on one node."""
 
@@ -34,6 +34,9 @@ class Violation:
     path: str | None = None
     value: str | None = None
     severity: str = "Violation"
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.focus, self.rule, self.path or "", self.value or "", self.message)
 
     def describe(self) -> str:
         where = ", ".join(self.files) if self.files else "(no file defines this node)"
@@ -90,9 +93,9 @@ def _display(path: Path, base: Path) -> str:
 def _rdflib_graph(store: ox.Store):  # type: ignore[no-untyped-def]
     import rdflib
 
-    data = ox.serialize(store, format=ox.RdfFormat.N_QUADS)
+    data = ox.serialize((quad.triple for quad in store), format=ox.RdfFormat.N_TRIPLES)
     graph = rdflib.Graph()
-    graph.parse(data=data, format="nquads")
+    graph.parse(data=data, format="nt")
     return graph
 
 
@@ -139,7 +142,7 @@ def run_shapes(loaded: LoadedGraph, *, shapes_file: Path | None = None) -> tuple
                 message=str(message) if message is not None else "shape not satisfied",
                 files=tuple(_display(p, loaded.data_dir) for p in loaded.files_of(str(focus))),
                 path=curie(str(path)) if isinstance(path, rdflib.URIRef) else None,
-                value=None if value is None else str(value),
+                value=None if value is None or value == focus else str(value),
                 severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
             )
         )
@@ -170,7 +173,7 @@ def validate(loaded: LoadedGraph, *, shapes_file: Path | None = None, checks: bo
     """Validate a loaded graph against the shapes and the no-row checks."""
     shape_violations, shape_count = run_shapes(loaded, shapes_file=shapes_file)
     check_violations, check_count = run_checks(loaded) if checks else ([], 0)
-    violations = tuple(sorted(set(shape_violations + check_violations)))
+    violations = tuple(sorted(set(shape_violations + check_violations), key=Violation.sort_key))
     return ValidationReport(
         violations=violations,
         files=len(loaded.files),

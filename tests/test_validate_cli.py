@@ -1,0 +1,138 @@
+"""Curator mistakes put into a copy of the real graph: `aigovkg validate --data
+COPY` exits 1 naming the node, the rule and the file; syntax errors exit 2
+naming file, line and column; never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+
+CLAIMS = "claims/policy-window/international-coordination.ttl"
+EU = "instruments/eu-ai-act.ttl"
+PREFIXES = """
+@prefix aigov: <https://w3id.org/aigovkg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix inst: <https://w3id.org/aigovkg/id/instrument/> .
+@prefix src: <https://w3id.org/aigovkg/id/source/> .
+@prefix topic: <https://w3id.org/aigovkg/id/topic/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+CLAIM = "<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/eu-ai-act>"
+TENSION = ("<https://w3id.org/aigovkg/id/tension/policy-window/international-coordination/"
+           "forum-shopping/bletchley-declaration--eu-ai-act>")
+
+# (name, file to edit, text to replace or None to append, new text, rule, node curie[, file named])
+MISTAKES = [
+    ("missing-field", CLAIMS, "    aigov:coverageLevel aigov:Silent ;\n    dcterms:source src:policy-window ;\n"
+     "    aigov:listedIn doc:policy-window-international-coordination ;\n"
+     "    aigov:confidence aigov:ConfidenceNotStated ;\n    aigov:verification aigov:Unverified .\n\n"
+     "<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/us-eo-14110>",
+     "    dcterms:source src:policy-window ;\n"
+     "    aigov:listedIn doc:policy-window-international-coordination ;\n"
+     "    aigov:confidence aigov:ConfidenceNotStated ;\n    aigov:verification aigov:Unverified .\n\n"
+     "<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/us-eo-14110>",
+     "aigov:ClaimHasKnownLevel", "claim:policy-window/international-coordination/eu-ai-act"),
+    ("mistyped-field", EU, None, f'{PREFIXES}\ninst:eu-ai-act aigov:dateInForce "1 August 2024" .\n',
+     "aigov:InstrumentDateInForceIsADate", "inst:eu-ai-act"),
+    ("unknown-level", CLAIMS, None, f"{PREFIXES}\n{CLAIM} aigov:coverageLevel aigov:Partial .\n",
+     "aigov:ClaimHasKnownLevel", "claim:policy-window/international-coordination/eu-ai-act"),
+    ("undefined-instrument", CLAIMS, None,
+     f"{PREFIXES}\n<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/ghost> "
+     "a aigov:CoverageClaim ; aigov:instrument inst:ghost ; aigov:topic topic:international-coordination ; "
+     "aigov:coverageLevel aigov:Silent ; dcterms:source src:policy-window ; "
+     "aigov:confidence aigov:ConfidenceNotStated ; aigov:verification aigov:Unverified .\n",
+     "aigov:ClaimNamesOneInstrument", "claim:policy-window/international-coordination/ghost"),
+    ("undefined-topic", CLAIMS, None, f"{PREFIXES}\n{TENSION} aigov:topic topic:nowhere .\n",
+     "aigov:TensionNamesOneTopic",
+     "tension:policy-window/international-coordination/forum-shopping/bletchley-declaration--eu-ai-act"),
+    ("date-not-xsd-date", EU, '"2024-06-13"^^xsd:date ;', '"2024-06-13T00:00:00Z"^^xsd:dateTime ;',
+     "aigov:InstrumentDateAdoptedIsADate", "inst:eu-ai-act"),
+    ("self-tension", CLAIMS, "aigov:secondInstrument inst:eu-ai-act", "aigov:secondInstrument inst:bletchley-declaration",
+     "aigov:TensionNotWithItself",
+     "tension:policy-window/international-coordination/forum-shopping/bletchley-declaration--eu-ai-act"),
+    ("two-claims-one-source", CLAIMS, None,
+     f"{PREFIXES}\n<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/eu-ai-act-bis> "
+     "a aigov:CoverageClaim ; aigov:instrument inst:eu-ai-act ; aigov:topic topic:international-coordination ; "
+     "aigov:coverageLevel aigov:Governs ; aigov:citation \"Art. 1\" ; dcterms:source src:policy-window ; "
+     "aigov:confidence aigov:ConfidenceNotStated ; aigov:verification aigov:Unverified .\n",
+     "check:one-claim-per-source", "claim:policy-window/international-coordination/eu-ai-act-bis"),
+    ("instrument-without-claim", CLAIMS,
+     f"{CLAIM} a aigov:CoverageClaim ;", "<https://w3id.org/aigovkg/id/claim/policy-window/x/y> a aigov:Thing ;",
+     "check:claim-for-every-instrument", "topic:international-coordination", "topics.ttl"),
+    ("governs-without-citation", CLAIMS, '    aigov:citation "Declaration §8-10 (international coordination is the operative ask)" ;\n', "",
+     "aigov:CoverageNeedsCitation", "claim:policy-window/international-coordination/bletchley-declaration"),
+    ("unsourced-fact", EU, None, f"{PREFIXES}\ninst:eu-ai-act aigov:dateInForce \"2024-08-02\"^^xsd:date .\n",
+     "check:facts-are-attested", "inst:eu-ai-act"),
+]
+
+
+def test_mistake_count():
+    assert len(MISTAKES) == 11
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_mistake_is_reported(mistake, data_copy: Path):
+    _name, rel, old, new, rule, node, *defined_in = mistake
+    path = data_copy / rel
+    text = path.read_text(encoding="utf-8")
+    if old is None:
+        text += new
+    else:
+        assert old in text, f"fixture text not found in {rel}"
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stdout.splitlines() if f": {rule}: " in line and f" {node}" in line]
+    assert lines, result.stdout
+    # the file that defines the node: where the mistake is, or (for a topic) its own file
+    expected_file = defined_in[0] if defined_in else rel
+    assert any(f"graph/{expected_file}" in line for line in lines), lines
+    report = json.loads(run_cli("validate", "--data", str(data_copy), "--format", "json").stdout)
+    assert report["conforms"] is False
+    assert any(v["rule"] == rule for v in report["violations"])
+
+
+def test_shipped_graph_is_valid():
+    result = run_cli("validate")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("valid: ")
+
+
+SYNTAX_ERRORS = [
+    ("missing terminator", 'inst:x a aigov:Instrument\ninst:y a aigov:Instrument .\n', 2),
+    ("undefined prefix", "nope:x a aigov:Instrument .\n", 1),
+    ("bad IRI", "<http://exa mple.org/x> a aigov:Instrument .\n", 1),
+    ("bad escape", 'inst:x aigov:citation "bad \\q escape" .\n', 1),
+    ("unterminated string", 'inst:x aigov:citation "never closed .\n', 1),
+    ("relative IRI", "<relative> a aigov:Instrument .\n", 1),
+]
+
+
+@pytest.mark.parametrize("case", SYNTAX_ERRORS, ids=[c[0] for c in SYNTAX_ERRORS])
+def test_syntax_error_names_file_and_line(case, data_copy: Path):
+    _name, body, line = case
+    header = ("@prefix aigov: <https://w3id.org/aigovkg/ontology#> .\n"
+              "@prefix inst: <https://w3id.org/aigovkg/id/instrument/> .\n")
+    bad = data_copy / "broken.ttl"
+    bad.write_text(header + body, encoding="utf-8")
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"broken.ttl:{line + 2}:" in result.stderr, result.stderr
+    assert "Turtle syntax error" in result.stderr
+
+
+def test_syntax_case_count():
+    assert len(SYNTAX_ERRORS) == 6
+
+
+def test_missing_data_folder_is_usage_error(tmp_path: Path):
+    result = run_cli("validate", "--data", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "no such data folder" in result.stderr
