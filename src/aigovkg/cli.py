@@ -79,7 +79,7 @@ def _emit(text: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
-def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None):
     from aigovkg.api import load
 
     if endpoint:

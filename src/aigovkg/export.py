@@ -37,7 +37,10 @@ def dump(store: ox.Store, fmt: str = "turtle") -> bytes:
     """The whole graph as sorted Turtle (with the curated prefixes) or N-Triples."""
     triples = graph_triples(store)
     if fmt == "turtle":
-        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
-    if fmt == "ntriples":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    raise ValueError(f"unknown dump format {fmt}")
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    elif fmt == "ntriples":
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    else:
+        raise ValueError(f"unknown dump format {fmt}")
+    assert data is not None
+    return data

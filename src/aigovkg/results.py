@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -35,7 +35,7 @@ _INTEGERS = {
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     """Formats for SELECT results."""
 
     TABLE = "table"

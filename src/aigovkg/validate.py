@@ -90,7 +90,7 @@ def _display(path: Path, base: Path) -> str:
     return str(path)
 
 
-def _rdflib_graph(store: ox.Store):  # type: ignore[no-untyped-def]
+def _rdflib_graph(store: ox.Store):
     import rdflib
 
     data = ox.serialize((quad.triple for quad in store), format=ox.RdfFormat.N_TRIPLES)
@@ -99,7 +99,7 @@ def _rdflib_graph(store: ox.Store):  # type: ignore[no-untyped-def]
     return graph
 
 
-def _shape_name(shapes, shape) -> str:  # type: ignore[no-untyped-def]
+def _shape_name(shapes, shape) -> str:
     from rdflib import BNode, URIRef
 
     if isinstance(shape, URIRef):

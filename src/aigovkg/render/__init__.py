@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +16,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
-class PageFormat(str, Enum):
+class PageFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     JSON = "json"

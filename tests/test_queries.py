@@ -1,0 +1,198 @@
+"""The named queries: every one runs, parameters are validated and bound,
+hostile values change nothing, and unsafe ad-hoc queries are refused before
+anything runs."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+from aigovkg import queries
+from aigovkg.errors import InputError, QueryError
+from aigovkg.sparql import check_read_only
+
+from .conftest import run_cli
+
+SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "us",
+          "source": "policy-window", "date": "2023-07-21", "level": "silent", "string": "x",
+          "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act"}
+NAMED = sorted(queries.named_queries().values(), key=lambda q: q.name)
+
+
+def test_query_count():
+    assert len(NAMED) == 10
+    assert len(queries.checks()) == 6
+
+
+@pytest.mark.parametrize("named", NAMED, ids=[q.name for q in NAMED])
+def test_every_named_query_runs_and_is_documented(kg, named):
+    assert named.description and named.path.read_text().startswith("#")
+    params = {p.name: SAMPLE[p.type] for p in named.params if not p.optional or p.name == "source"}
+    table = kg.results(named.name, **params)
+    assert table.columns
+    assert len(table) >= 1, f"{named.name} returned nothing on the shipped graph"
+
+
+@pytest.mark.parametrize("check", sorted(queries.checks().values(), key=lambda q: q.name),
+                         ids=lambda q: q.name)
+def test_checks_return_no_rows_on_the_shipped_graph(kg, check):
+    assert check.form == "SELECT"
+    assert kg.engine.select(check.text).rows == ()
+
+
+HOSTILE = [
+    'international-coordination" } ?s ?p ?o { "',
+    "international-coordination\\u0022 . }",
+    "x''' } #",
+    "international-coordination }",
+    "international-coordination # comment",
+    "international-coordination\n} UNION { ?s ?p ?o",
+    "https://w3id.org/aigovkg/id/topic/x> . ?s ?p ?o . <y",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_injection_through_a_slug_parameter_is_refused(kg, value):
+    with pytest.raises(InputError):
+        kg.results("topic-coverage", topic=value)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_injection_through_a_string_parameter_changes_nothing(value):
+    param = queries.Param("label", "string", False, "")
+    term = param.to_term(value)
+    from aigovkg.sparql import bind
+
+    text = bind("SELECT ?x WHERE { ?x ?p ?label }", {"label": term})
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal(value)))
+    store.add(ox.Quad(ox.NamedNode("http://e/b"), ox.NamedNode("http://e/p"), ox.Literal("other")))
+    rows = list(store.query(text))
+    assert [r["x"].value for r in rows] == ["http://e/a"]
+
+
+def test_hostile_count():
+    assert len(HOSTILE) == 7
+
+
+def test_bad_parameters_are_rejected_before_anything_runs():
+    cases = [
+        (["topic-coverage"], "parameter topic is required"),
+        (["topic-coverage", "-p", "topic=international-coordination", "-p", "colour=red"], "unknown parameter colour"),
+        (["topic-regimes-since", "-p", "topic=international-coordination", "-p", "since=2023-02-30"], "is not a date"),
+        (["topic-coverage", "-p", "topic=Bad Slug"], "is not a topic slug"),
+        (["topic-coverage", "-p", "topic"], "key=value"),
+        (["no-such-query"], "no query named"),
+    ]
+    assert len(cases) == 6
+    for args, message in cases:
+        result = run_cli("query", *args, "--data", "/nonexistent/never-loaded")
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "no such data folder" not in result.stderr  # rejected before loading anything
+
+
+def test_query_formats(tmp_path):
+    args = ["query", "topic-silent-regimes", "-p", "topic=international-coordination", "-p", "source=policy-window"]
+    js = json.loads(run_cli(*args, "--format", "json").stdout)
+    assert js["head"]["vars"][0] == "instrument" and len(js["results"]["bindings"]) == 14
+    xml = run_cli(*args, "--format", "xml").stdout
+    assert xml.count("<result>") == 14 and "http://www.w3.org/2005/sparql-results#" in xml
+    tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
+    assert tsv[0].startswith("?instrument\t") and tsv[1].startswith("<https://w3id.org/aigovkg/id/instrument/")
+    csv = run_cli(*args, "--format", "csv").stdout.splitlines()
+    assert len(csv) == 15 and csv[0].startswith("instrument,")
+    table = run_cli(*args).stdout
+    assert "(14 rows)" in table
+
+
+def test_dataframe_is_typed(kg):
+    frame = kg.query("topic-coverage", topic="international-coordination", source="policy-window")
+    assert list(frame.columns)[:4] == ["instrument", "instrumentLabel", "jurisdictionCode", "level"]
+    assert len(frame) == 26
+    wh = frame[frame["instrumentLabel"] == "White House Voluntary AI Commitments"].iloc[0]
+    assert wh["dateAdopted"].isoformat() == "2023-07-21"
+    assert frame["citation"].isna().sum() == 14  # silent cells have no citation
+    curies = kg.query("topic-coverage", topic="international-coordination", curies=True)
+    assert curies["instrument"].str.startswith("inst:").all()
+
+
+REFUSED = [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:PORT/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } VALUES ?endpoint { <http://127.0.0.1:PORT/> } }",
+    "SELECT * FROM <http://127.0.0.1:PORT/data.ttl> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <http://127.0.0.1:PORT/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "LOAD <http://127.0.0.1:PORT/data.ttl>",
+    "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:PORT/> { ?s ?p ?o } }",
+    "select * where { service <http://127.0.0.1:PORT/> { ?s ?p ?o } }",
+]
+
+
+@pytest.fixture
+def listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    seen: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            seen.append(conn)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], seen
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+@pytest.mark.parametrize("template", REFUSED)
+def test_unsafe_queries_are_refused_and_nothing_connects(kg, listener, template):
+    port, seen = listener
+    text = template.replace("PORT", str(port))
+    with pytest.raises(QueryError, match="refused"):
+        kg.sparql_results(text)
+    result = run_cli("sparql", "-", stdin=text)
+    assert result.returncode == 2 and "refused" in result.stderr
+    assert seen == []
+
+
+def test_refused_count():
+    assert len(REFUSED) == 9
+
+
+def test_keywords_inside_strings_and_iris_are_not_refused(kg):
+    text = 'SELECT ?x WHERE { BIND("SERVICE LOAD FROM" AS ?x) FILTER(?x != <http://e/FROM>) } # DELETE'
+    assert check_read_only(text) == "SELECT"
+    assert kg.sparql_results(text).records() == [{"x": "SERVICE LOAD FROM"}]
+
+
+def test_deeply_nested_query_is_refused():
+    with pytest.raises(QueryError, match="nested deeper"):
+        check_read_only("SELECT * WHERE " + "{" * 500 + "?s ?p ?o" + "}" * 500)
+
+
+def test_construct_as_turtle_and_jsonld():
+    text = "CONSTRUCT { ?t skos:prefLabel ?l } WHERE { ?t a aigov:Topic ; skos:prefLabel ?l }"
+    ttl = run_cli("sparql", "-", stdin=text)
+    assert ttl.returncode == 0, ttl.stderr
+    assert "topic:international-coordination" in ttl.stdout
+    jl = run_cli("sparql", "-", "--rdf-format", "jsonld", stdin=text)
+    assert jl.returncode == 0, jl.stderr
+    doc = json.loads(jl.stdout)
+    assert "@context" in doc
