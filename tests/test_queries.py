@@ -16,14 +16,14 @@ from aigovkg.sparql import check_read_only
 
 from .conftest import run_cli
 
-SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "us",
+SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "eu",
           "source": "policy-window", "date": "2023-07-21", "level": "silent", "string": "x",
           "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act"}
 NAMED = sorted(queries.named_queries().values(), key=lambda q: q.name)
 
 
 def test_query_count():
-    assert len(NAMED) == 10
+    assert len(NAMED) == 16
     assert len(queries.checks()) == 6
 
 

@@ -116,7 +116,7 @@ def test_cli_prints_the_page_in_every_format(tmp_path):
     html = run_cli("topic", TOPIC, "--source", "policy-window", "--format", "html")
     assert html.returncode == 0 and "<h1>International Coordination</h1>" in html.stdout
     out = tmp_path / "page.json"
-    js = run_cli("topic", TOPIC, "--format", "json", "--out", str(out))
+    js = run_cli("topic", TOPIC, "--source", "policy-window", "--format", "json", "--out", str(out))
     assert js.returncode == 0, js.stderr
     doc = json.loads(out.read_text())
     assert doc["summary"] == {"instruments": 26, "governs": 7, "implicit": 5, "silent": 14, "conflicts": 0}
@@ -135,3 +135,25 @@ def test_unknown_topic_and_source_are_input_errors():
     bad = run_cli("topic", TOPIC, "--source", "nobody")
     assert bad.returncode == 2
     assert "makes no claims" in bad.stderr
+
+
+def test_disagreements_are_listed_with_both_citations(kg):
+    page = topic_page(kg, TOPIC)
+    found = {d.instrument.rsplit("/", 1)[-1]: d for d in page.disagreements}
+    assert set(found) == {"coe-ai-convention", "eu-ai-act", "us-eo-14110", "cn-genai-interim-measures",
+                          "oecd-ai-principles"}
+    oecd = found["oecd-ai-principles"]
+    assert (oecd.source_a, oecd.level_a, oecd.source_b, oecd.level_b) == ("aigovkg", "governs", "policy-window", "silent")
+    assert oecd.citation_a and "2.5" in oecd.citation_a
+    text = render_topic(page, "markdown")
+    assert "## Where sources disagree" in text and "policy-window says **silent**" in text
+
+
+def test_reviewed_view_prefers_this_projects_claims(kg):
+    page = topic_page(kg, TOPIC)
+    rows = {r.instrument.rsplit("/", 1)[-1]: r for r in page.coverage}
+    assert len(rows) == 26
+    assert rows["oecd-ai-principles"].source == "aigovkg" and rows["oecd-ai-principles"].level == "governs"
+    assert rows["nist-ai-rmf"].source == "Policy Window"
+    assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
+    assert page.primacy[0].label == "OECD AI Principles (Recommendation)"

@@ -5,7 +5,7 @@ stage per module. Notebook users start with :func:`load`::
 
     >>> import aigovkg
     >>> kg = aigovkg.load()
-    >>> frame = kg.query("topic-coverage-summary", topic="international-coordination")
+    >>> frame = kg.query("topic-coverage-summary", topic="international-coordination", source="policy-window")
     >>> int(frame.loc[0, "instruments"]), int(frame.loc[0, "silentCount"])
     (26, 14)
 """

@@ -2,7 +2,7 @@
 
     >>> from aigovkg import load
     >>> kg = load()
-    >>> kg.results("topic-coverage-summary", topic="international-coordination").records()[0]["silentCount"]
+    >>> kg.results("topic-coverage-summary", topic="international-coordination", source="policy-window").records()[0]["silentCount"]
     14
 """
 

@@ -76,6 +76,20 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    instrument: str
+    label: str
+    source_a: str
+    level_a: str
+    citation_a: str | None
+    verification_a: str | None
+    source_b: str
+    level_b: str
+    citation_b: str | None
+    verification_b: str | None
+
+
+@dataclass(frozen=True)
 class TopicPage:
     """Everything a topic page shows."""
 
@@ -95,6 +109,7 @@ class TopicPage:
     related: tuple[Any, ...]
     related_note: str
     references: tuple[Reference, ...]
+    disagreements: tuple[Disagreement, ...]
     topics_in_graph: int
     data_version: str | None
     data_issued: dt.date | None
@@ -153,6 +168,11 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         Reference(r["referenceCode"], r["instrument"], r["instrumentLabel"], r["citation"])
         for r in kg.results("topic-references", **params).records()
     )
+    disagreements = tuple(
+        Disagreement(r["instrument"], r["instrumentLabel"], r["sourceA"], r["levelA"], r["citationA"],
+                     r["verificationA"], r["sourceB"], r["levelB"], r["citationB"], r["verificationB"])
+        for r in kg.results("disagreements", topic=slug).records()
+    )
     topics = len(kg.results("topics"))
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
@@ -177,6 +197,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         related=(),
         related_note=related_note,
         references=references,
+        disagreements=disagreements,
         topics_in_graph=topics,
         data_version=version[0]["version"] if version else None,
         data_issued=version[0]["issued"] if version else None,
