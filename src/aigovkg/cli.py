@@ -265,5 +265,64 @@ def build(out: Path, data: Path | None) -> None:
     click.echo(f"built {out}: {len(summary.files)} files, {summary.topics} topic(s), {summary.triples} triples")
 
 
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The endpoint's query URL (used to derive the store URL for Oxigraph servers).")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="The Graph Store Protocol URL (default for Oxigraph: the endpoint's /store).")
+@click.option("--graph", "graph_iri", default=None, metavar="IRI",
+              help="Replace this named graph (default: the default graph).")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
+@data_option
+@handle_errors
+def push(endpoint: str, store_url: str | None, graph_iri: str | None, timeout: float, data: Path | None) -> None:
+    """Replace a graph on a remote store with this graph, in one atomic request.
+
+    Uses a Graph Store Protocol PUT: the store swaps the old graph for the new
+    one in a single request, never a delete followed by an insert.
+    """
+    from aigovkg.export import dump
+    from aigovkg.loader import load_graph
+    from aigovkg.remote import check_endpoint
+    from aigovkg.remote import push as run
+
+    check_endpoint(endpoint)
+    if store_url is None:
+        if not endpoint.rstrip("/").endswith("/query"):
+            from aigovkg.errors import UsageError
+
+            raise UsageError("cannot derive the store URL from this endpoint; give --store URL")
+        store_url = endpoint.rstrip("/")[: -len("/query")] + "/store"
+    if graph_iri is not None:
+        from aigovkg.queries import Param
+
+        graph_iri = Param("graph", "iri", False, "").to_term(graph_iri).value
+    loaded = load_graph(data)
+    status = run(store_url, dump(loaded.store, "ntriples"), graph=graph_iri, timeout=timeout)
+    target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
+    click.echo(f"pushed {loaded.triples} triples to {target} at {store_url} (HTTP {status})")
+
+
+@cli.command()
+@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--bind", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep 127.0.0.1 unless you mean to expose the server.")
+@click.option("--timeout", "timeout_s", type=int, default=30, show_default=True,
+              help="Seconds a query may run before the server stops it.")
+@data_option
+@handle_errors
+def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
+    """Serve the graph read-only through the Oxigraph server, with its query page.
+
+    Prints the endpoint URL; stops cleanly on Ctrl-C.
+    """
+    from aigovkg.loader import load_graph
+    from aigovkg.server import serve as run
+
+    loaded = load_graph(data)
+    code = run(loaded, port=port, bind=bind, timeout_s=timeout_s, announce=lambda m: click.echo(m))
+    sys.exit(0 if code in (0, -2, 130) else code)
+
+
 def main() -> None:
     cli(prog_name="aigovkg")
