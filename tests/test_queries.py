@@ -196,3 +196,22 @@ def test_construct_as_turtle_and_jsonld():
     assert jl.returncode == 0, jl.stderr
     doc = json.loads(jl.stdout)
     assert "@context" in doc
+
+
+def test_runaway_query_is_stopped_by_the_time_limit(kg):
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(QueryError, match="time limit"):
+        kg.sparql_results(cross, timeout=1)
+    # the caller is unharmed and the next query runs
+    assert kg.sparql_results("ASK { ?s ?p ?o }") is True
+
+
+def test_cli_timeout_is_reported_as_an_error():
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    result = run_cli("sparql", "-", "--timeout", "1", stdin=cross)
+    assert result.returncode == 2 and "time limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_syntax_error_in_an_ad_hoc_query():
+    result = run_cli("sparql", "-", stdin="SELECT ?x WHERE { ?x ")
+    assert result.returncode == 2 and "SPARQL syntax error" in result.stderr

@@ -58,19 +58,23 @@ class KnowledgeGraph:
 
     # ---------------------------------------------------------- ad-hoc queries
 
-    def sparql_results(self, text: str) -> ResultTable | bool | list[ox.Triple]:
+    def sparql_results(self, text: str, *, timeout: float = 30.0) -> ResultTable | bool | list[ox.Triple]:
         """Run an ad-hoc read-only query; SERVICE, LOAD, FROM and updates are
-        refused before anything runs."""
+        refused before anything runs. On the embedded graph the query runs in a
+        worker process stopped after ``timeout`` seconds, so a runaway or
+        crashing query cannot take the caller down."""
         form = check_read_only(text)
+        if isinstance(self.engine, EmbeddedEngine):
+            return self.engine.run_isolated(text, timeout=timeout)
         if form == "SELECT":
             return self.engine.select(text)
         if form == "ASK":
             return self.engine.ask(text)
         return self.engine.construct(text)
 
-    def sparql(self, text: str, *, curies: bool = False) -> pd.DataFrame | bool | list[ox.Triple]:
+    def sparql(self, text: str, *, curies: bool = False, timeout: float = 30.0) -> pd.DataFrame | bool | list[ox.Triple]:
         """Like :meth:`sparql_results`, with SELECT results as a DataFrame."""
-        result = self.sparql_results(text)
+        result = self.sparql_results(text, timeout=timeout)
         return result.to_dataframe(curies=curies) if isinstance(result, ResultTable) else result
 
     # ---------------------------------------------------------------- stages

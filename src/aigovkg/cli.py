@@ -221,11 +221,12 @@ def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoi
               help="Format of CONSTRUCT and DESCRIBE results.")
 @data_option
 @endpoint_option
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for a remote endpoint.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds the query may run (embedded: in a worker process; remote: per request).")
 @out_option
 @handle_errors
 def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: str | None,
-           timeout: float | None, out: Path | None) -> None:
+           timeout: float, out: Path | None) -> None:
     """Run an ad-hoc read-only SPARQL query from FILE (or - for standard input).
 
     SERVICE, LOAD, FROM / FROM NAMED and updates are refused before anything
@@ -236,8 +237,12 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
 
     text = file.read()
     check_read_only(text)
+    if timeout <= 0:
+        from aigovkg.errors import UsageError
+
+        raise UsageError("--timeout must be positive")
     kg = _graph(data, endpoint, timeout)
-    result = kg.sparql_results(text)
+    result = kg.sparql_results(text, timeout=timeout)
     if isinstance(result, ResultTable):
         _emit(result.serialize(fmt), out)
     elif isinstance(result, bool):
