@@ -39,12 +39,20 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------ named queries
 
-    def results(self, name: str, /, **params: Any) -> ResultTable:
-        """Run a named query and return its rows (no pandas needed)."""
+    def results(self, name: str, /, *, timeout: float | None = None, **params: Any) -> ResultTable:
+        """Run a named query and return its rows (no pandas needed).
+
+        Named queries are trusted files and run in-process; with ``timeout``
+        (seconds) an embedded query runs in a worker process stopped at the limit.
+        """
         named = _queries.get(name)
         text = bind(named.text, named.bindings(params))
         if named.form != "SELECT":
             raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
+        if timeout is not None and isinstance(self.engine, EmbeddedEngine):
+            result = self.engine.run_isolated(text, timeout=timeout)
+            assert isinstance(result, ResultTable)
+            return result
         return self.engine.select(text)
 
     def query(self, name: str, /, *, curies: bool = False, **params: Any) -> pd.DataFrame:

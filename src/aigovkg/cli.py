@@ -196,11 +196,12 @@ _RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
               help="json and xml are the W3C SPARQL results formats; tsv keeps term syntax.")
 @data_option
 @endpoint_option
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for a remote endpoint.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds the query may run (embedded: in a worker process; remote: per request).")
 @out_option
 @handle_errors
 def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoint: str | None,
-          timeout: float | None, out: Path | None) -> None:
+          timeout: float, out: Path | None) -> None:
     """Run a named query (see 'aigovkg queries').
 
     Parameters are checked by type and bound before anything runs.
@@ -208,9 +209,14 @@ def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoi
     from aigovkg.queries import get
 
     named = get(name)
-    named.bindings(_parse_params(pairs))  # reject bad parameters before loading anything
+    params = _parse_params(pairs)
+    named.bindings(params)  # reject bad parameters before loading anything
+    if timeout <= 0:
+        from aigovkg.errors import UsageError
+
+        raise UsageError("--timeout must be positive")
     kg = _graph(data, endpoint, timeout)
-    _emit(kg.results(name, **_parse_params(pairs)).serialize(fmt), out)
+    _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
 
 
 @cli.command()
