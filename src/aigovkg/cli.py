@@ -9,12 +9,15 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from aigovkg import __version__
 from aigovkg.errors import AigovkgError
+
+if TYPE_CHECKING:
+    from aigovkg.api import KnowledgeGraph
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +63,16 @@ def endpoint_option(func: F) -> F:
     )(func)
 
 
+def timeout_option(default: float) -> Callable[[F], F]:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=True,
+        help="Seconds the query may run (embedded: in a worker process; remote: per request).",
+    )
+
+
 def out_option(func: F) -> F:
     return click.option(
         "--out",
@@ -79,7 +92,7 @@ def _emit(text: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
-def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None):
+def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None) -> KnowledgeGraph:
     from aigovkg.api import load
 
     if endpoint:
@@ -196,8 +209,7 @@ _RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
               help="json and xml are the W3C SPARQL results formats; tsv keeps term syntax.")
 @data_option
 @endpoint_option
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds the query may run (embedded: in a worker process; remote: per request).")
+@timeout_option(60.0)
 @out_option
 @handle_errors
 def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoint: str | None,
@@ -211,10 +223,6 @@ def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoi
     named = get(name)
     params = _parse_params(pairs)
     named.bindings(params)  # reject bad parameters before loading anything
-    if timeout <= 0:
-        from aigovkg.errors import UsageError
-
-        raise UsageError("--timeout must be positive")
     kg = _graph(data, endpoint, timeout)
     _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
 
@@ -227,8 +235,7 @@ def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoi
               help="Format of CONSTRUCT and DESCRIBE results.")
 @data_option
 @endpoint_option
-@click.option("--timeout", type=float, default=30.0, show_default=True,
-              help="Seconds the query may run (embedded: in a worker process; remote: per request).")
+@timeout_option(30.0)
 @out_option
 @handle_errors
 def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: str | None,
@@ -243,10 +250,6 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
 
     text = file.read()
     check_read_only(text)
-    if timeout <= 0:
-        from aigovkg.errors import UsageError
-
-        raise UsageError("--timeout must be positive")
     kg = _graph(data, endpoint, timeout)
     result = kg.sparql_results(text, timeout=timeout)
     if isinstance(result, ResultTable):
