@@ -6,6 +6,7 @@ only when complete, so a failed build leaves the previous output untouched.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -31,7 +32,7 @@ class BuildSummary:
 
 def build(out: Path, *, data: Path | None = None, progress: Callable[[str], None] = lambda _m: None) -> BuildSummary:
     """Validate the graph and write topic pages (Markdown, HTML, JSON) and dumps."""
-    from aigovkg.export import dump
+    from aigovkg.export import SUFFIX, ExportFormat, context, dump
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
 
@@ -63,8 +64,9 @@ def build(out: Path, *, data: Path | None = None, progress: Callable[[str], None
             put(f"topics/{t['slug']}.html", render_topic(page, "html"))
             put(f"topics/{t['slug']}.json", render_topic(page, "json"))
         progress("dumps")
-        put("dumps/aigovkg.ttl", dump(kg.loaded.store, "turtle"))
-        put("dumps/aigovkg.nt", dump(kg.loaded.store, "ntriples"))
+        for fmt in ExportFormat:
+            put(f"dumps/aigovkg.{SUFFIX[fmt]}", dump(kg.loaded.store, fmt))
+        put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
         put("validation.txt", report.to_text())
         _swap(staging, out)
     except BaseException:

@@ -263,6 +263,31 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"]),
+              default="turtle", show_default=True)
+@out_option
+@data_option
+@handle_errors
+def export(fmt: str, out: Path | None, data: Path | None) -> None:
+    """Write the whole graph (data and ontology) as RDF.
+
+    Deterministic: the same graph gives the same bytes. JSON-LD is compacted
+    with the shipped context, embedded in the document.
+    """
+    from aigovkg.export import dump
+    from aigovkg.loader import load_graph
+
+    data_bytes = dump(load_graph(data).store, fmt)
+    if out is None:
+        click.echo(data_bytes.decode("utf-8"), nl=False)
+    else:
+        from aigovkg._io import write_atomic
+
+        write_atomic(out, data_bytes)
+        click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to build into (replaced only when the build succeeds).")
 @data_option

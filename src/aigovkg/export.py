@@ -1,46 +1,122 @@
-"""Export stage: RDF serialisations of the graph and of query results."""
+"""Export stage: the graph and query results as RDF, deterministically.
+
+Same graph, same bytes: triples are sorted, blank nodes get canonical labels
+(RDFC-1.0), prefixes are the curated ones, and JSON-LD is compacted with the
+shipped context (``ontology/context.jsonld``), embedded so that nothing is
+fetched from the network.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from enum import StrEnum
+from functools import cache
+from typing import Any
 
 import pyoxigraph as ox
 
+from aigovkg import resources
 from aigovkg.namespaces import PREFIXES
 
 
-def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
-    """Serialise CONSTRUCT / DESCRIBE results as sorted Turtle or JSON-LD."""
-    ordered = sorted(triples, key=str)
-    if fmt == "turtle":
-        data = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
-        return data.decode("utf-8") if isinstance(data, bytes) else str(data)
-    if fmt == "jsonld":
-        import rdflib
+class ExportFormat(StrEnum):
+    TURTLE = "turtle"
+    NTRIPLES = "ntriples"
+    NQUADS = "nquads"
+    TRIG = "trig"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
 
-        graph = rdflib.Graph()
-        nt = ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)
-        graph.parse(data=nt, format="nt")
-        context = {k: v for k, v in PREFIXES.items()}
-        doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-        return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    raise ValueError(f"unknown RDF format {fmt}")
+
+SUFFIX = {
+    ExportFormat.TURTLE: "ttl",
+    ExportFormat.NTRIPLES: "nt",
+    ExportFormat.NQUADS: "nq",
+    ExportFormat.TRIG: "trig",
+    ExportFormat.JSONLD: "jsonld",
+    ExportFormat.RDFXML: "rdf",
+}
+PARSE_FORMAT = {
+    ExportFormat.TURTLE: ox.RdfFormat.TURTLE,
+    ExportFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    ExportFormat.NQUADS: ox.RdfFormat.N_QUADS,
+    ExportFormat.TRIG: ox.RdfFormat.TRIG,
+    ExportFormat.JSONLD: ox.RdfFormat.JSON_LD,
+    ExportFormat.RDFXML: ox.RdfFormat.RDF_XML,
+}
+
+
+@cache
+def context() -> dict[str, Any]:
+    """The shipped JSON-LD context (the value of its ``@context``)."""
+    with (resources.ontology_dir() / "context.jsonld").open(encoding="utf-8") as handle:
+        return dict(json.load(handle)["@context"])
+
+
+def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0)."""
+    items = list(triples)
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in items):
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in items)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        items = [q.triple for q in dataset]
+    return sorted(items, key=str)
 
 
 def graph_triples(store: ox.Store) -> list[ox.Triple]:
-    """All triples of the store's default graph, sorted for stable output."""
-    return sorted((quad.triple for quad in store), key=str)
+    """All triples of the store's default graph, in canonical order."""
+    return canonical_triples(quad.triple for quad in store)
 
 
-def dump(store: ox.Store, fmt: str = "turtle") -> bytes:
-    """The whole graph as sorted Turtle (with the curated prefixes) or N-Triples."""
-    triples = graph_triples(store)
-    if fmt == "turtle":
-        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
-    elif fmt == "ntriples":
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    else:
-        raise ValueError(f"unknown dump format {fmt}")
+def _bytes(data: bytes | None) -> bytes:
     assert data is not None
     return data
+
+
+def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
+    """Serialise triples deterministically in one of the export formats."""
+    fmt = ExportFormat(fmt)
+    ordered = canonical_triples(triples)
+    prefixes = dict(PREFIXES)
+    if fmt is ExportFormat.TURTLE:
+        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    if fmt is ExportFormat.NTRIPLES:
+        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES))
+    if fmt is ExportFormat.NQUADS:
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
+        return _bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    if fmt is ExportFormat.TRIG:
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
+        return _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    if fmt is ExportFormat.RDFXML:
+        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=prefixes))
+    return _jsonld(ordered).encode("utf-8")
+
+
+def _jsonld(ordered: list[ox.Triple]) -> str:
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(data=_bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)), format="nt")
+    ctx = context()
+    doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+    nodes = doc.get("@graph", [doc] if "id" in doc or "@id" in doc else [])
+    nodes = [{k: v for k, v in node.items() if k != "@context"} for node in nodes]
+    for node in nodes:
+        for key, value in node.items():
+            if isinstance(value, list):
+                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    nodes.sort(key=lambda n: str(n.get("id", n.get("@id", ""))))
+    out = {"@context": ctx, "@graph": nodes}
+    return json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
+    """The whole graph in one of the export formats."""
+    return serialize(graph_triples(store), fmt)
+
+
+def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
+    """CONSTRUCT / DESCRIBE results as Turtle or JSON-LD text."""
+    return serialize(triples, fmt).decode("utf-8")
