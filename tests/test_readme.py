@@ -22,7 +22,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 10
+    assert len(EXAMPLES) == 11
 
 
 @pytest.mark.parametrize("line", EXAMPLES)

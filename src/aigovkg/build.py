@@ -30,8 +30,15 @@ class BuildSummary:
     topics: int
 
 
-def build(out: Path, *, data: Path | None = None, progress: Callable[[str], None] = lambda _m: None) -> BuildSummary:
+def build(
+    out: Path,
+    *,
+    data: Path | None = None,
+    base_url: str = "https://w3id.org/aigovkg/",
+    progress: Callable[[str], None] = lambda _m: None,
+) -> BuildSummary:
     """Validate the graph and write topic pages (Markdown, HTML, JSON) and dumps."""
+    from aigovkg.describe import describe_turtle
     from aigovkg.export import SUFFIX, ExportFormat, context, dump
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
@@ -66,6 +73,7 @@ def build(out: Path, *, data: Path | None = None, progress: Callable[[str], None
         progress("dumps")
         for fmt in ExportFormat:
             put(f"dumps/aigovkg.{SUFFIX[fmt]}", dump(kg.loaded.store, fmt))
+        put("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
         put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
         put("validation.txt", report.to_text())
         _swap(staging, out)

@@ -288,6 +288,20 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--base-url", default="https://w3id.org/aigovkg/", show_default=True,
+              help="Where the dumps are published; dump URLs are BASE/dumps/aigovkg.EXT.")
+@click.option("--sparql-endpoint", default=None, metavar="URL", help="A public SPARQL endpoint to advertise.")
+@out_option
+@data_option
+@handle_errors
+def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data: Path | None) -> None:
+    """Describe the dataset in VoID and DCAT, with counts computed from the data."""
+    from aigovkg.describe import describe_turtle
+
+    _emit(describe_turtle(_graph(data), base_url=base_url, endpoint=sparql_endpoint).decode("utf-8"), out)
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to build into (replaced only when the build succeeds).")
 @data_option
