@@ -1,0 +1,46 @@
+"""`aigovkg build`: the main job writes pages and dumps, and a failed build
+leaves the previous output untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import run_cli
+
+
+def test_build_writes_pages_dumps_and_description(tmp_path: Path):
+    out = tmp_path / "site"
+    result = run_cli("build", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"built {out}: ")
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted([
+        "dumps/aigovkg.jsonld", "dumps/aigovkg.nq", "dumps/aigovkg.nt", "dumps/aigovkg.rdf",
+        "dumps/aigovkg.trig", "dumps/aigovkg.ttl", "dumps/context.jsonld", "dumps/void.ttl",
+        "topics/international-coordination.html", "topics/international-coordination.json",
+        "topics/international-coordination.md", "validation.txt",
+    ])
+    page = json.loads((out / "topics/international-coordination.json").read_text())
+    assert page["summary"]["instruments"] == 26
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
+
+
+def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: Path):
+    out = tmp_path / "site"
+    assert run_cli("build", "--out", str(out)).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = data_copy / "claims/policy-window/international-coordination.ttl"
+    bad.write_text(bad.read_text() + "\n<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/"
+                   "eu-ai-act> <https://w3id.org/aigovkg/ontology#coverageLevel> "
+                   "<https://w3id.org/aigovkg/ontology#Partial> .\n")
+    failed = run_cli("build", "--out", str(out), "--data", str(data_copy))
+    assert failed.returncode == 1
+    assert "nothing was written" in failed.stderr and "aigov:ClaimHasKnownLevel" in failed.stderr
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    broken = data_copy / "broken.ttl"
+    broken.write_text("this is not turtle\n")
+    syntax = run_cli("build", "--out", str(out), "--data", str(data_copy))
+    assert syntax.returncode == 2 and "broken.ttl:1:" in syntax.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
