@@ -14,13 +14,16 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"built {out}: ")
-    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == sorted([
+    files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    expected = {
         "dumps/aigovkg.jsonld", "dumps/aigovkg.nq", "dumps/aigovkg.nt", "dumps/aigovkg.rdf",
         "dumps/aigovkg.trig", "dumps/aigovkg.ttl", "dumps/context.jsonld", "dumps/void.ttl",
         "topics/international-coordination.html", "topics/international-coordination.json",
-        "topics/international-coordination.md", "validation.txt",
-    ])
+        "topics/international-coordination.md", "validation.txt", "index.html", "compare.html",
+        "sparql.html", "style.css", "instruments/eu-ai-act.html", "jurisdictions/us-ca.html",
+    }
+    assert expected <= files
+    assert len([f for f in files if f.endswith(".html")]) == 46
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 26
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"

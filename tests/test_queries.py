@@ -23,7 +23,7 @@ NAMED = sorted(queries.named_queries().values(), key=lambda q: q.name)
 
 
 def test_query_count():
-    assert len(NAMED) == 19
+    assert len(NAMED) == 24
     assert len(queries.checks()) == 6
 
 

@@ -22,7 +22,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 11
+    assert len(EXAMPLES) == 12
 
 
 @pytest.mark.parametrize("line", EXAMPLES)

@@ -1,7 +1,8 @@
-"""The main job: validate, then write pages and dumps into one folder.
+"""The main job: validate, then write the site, pages and dumps into one folder.
 
-The output is built in a temporary folder beside the target and swapped in
-only when complete, so a failed build leaves the previous output untouched.
+Output is built in a staging folder beside the target and swapped in with
+renames only when complete, so a failed or interrupted build leaves the
+previous output untouched.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError
 
+Put = Callable[[str, "str | bytes"], None]
+
 
 class ValidationFailed(AigovkgError):
     exit_code = 1
@@ -28,6 +31,42 @@ class BuildSummary:
     files: tuple[str, ...]
     triples: int
     topics: int
+    pages: int
+
+
+def staged(out: Path, fill: Callable[[Put], None]) -> tuple[str, ...]:
+    """Write files through ``put`` into a staging folder, then swap it in for ``out``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise AigovkgError(f"{out} exists and is not a folder")
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    written: list[str] = []
+
+    def put(rel: str, data: str | bytes) -> None:
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        written.append(rel)
+
+    try:
+        fill(put)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return tuple(sorted(written))
+
+
+def _swap(staging: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def build(
@@ -37,60 +76,68 @@ def build(
     base_url: str = "https://w3id.org/aigovkg/",
     progress: Callable[[str], None] = lambda _m: None,
 ) -> BuildSummary:
-    """Validate the graph and write topic pages (Markdown, HTML, JSON) and dumps."""
-    from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, context, dump
+    """Validate the graph, then write the site, topic pages (Markdown, HTML,
+    JSON) and the dumps with their description."""
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
+    from aigovkg.render.site import write_site
 
     progress("loading")
     kg: KnowledgeGraph = load(data)
     assert kg.loaded is not None
+    loaded = kg.loaded
     progress("validating")
     report = kg.validate()
     if not report.conforms:
         raise ValidationFailed("the graph does not validate; nothing was written\n" + report.to_text().rstrip())
-    out = Path(out)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-    written: list[str] = []
-    try:
+    topics = kg.results("topics").records()
+    pages = 0
 
-        def put(rel: str, data: str | bytes) -> None:
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-            written.append(rel)
-
-        topics = kg.results("topics").records()
+    def fill(put: Put) -> None:
+        nonlocal pages
+        progress("site")
+        pages = write_site(kg, put, progress=progress)
         for t in topics:
-            progress(f"topic {t['slug']}")
             page = topic_page(kg, t["slug"])
             put(f"topics/{t['slug']}.md", render_topic(page, "markdown"))
-            put(f"topics/{t['slug']}.html", render_topic(page, "html"))
             put(f"topics/{t['slug']}.json", render_topic(page, "json"))
         progress("dumps")
-        for fmt in ExportFormat:
-            put(f"dumps/aigovkg.{SUFFIX[fmt]}", dump(kg.loaded.store, fmt))
-        put("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
-        put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
+        write_dumps(kg, put, base_url=base_url)
         put("validation.txt", report.to_text())
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return BuildSummary(out, tuple(sorted(written)), kg.loaded.triples, len(topics))
+
+    files = staged(out, fill)
+    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages)
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Put the finished build in place of the old one with renames only."""
-    if out.exists() and not out.is_dir():
-        raise AigovkgError(f"{out} exists and is not a folder")
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def write_dumps(kg: KnowledgeGraph, put: Put, *, base_url: str) -> None:
+    """Every export format, the VoID description and the JSON-LD context, under ``dumps/``."""
+    from aigovkg.describe import describe_turtle
+    from aigovkg.export import SUFFIX, ExportFormat, context, dump
+
+    assert kg.loaded is not None
+    for fmt in ExportFormat:
+        put(f"dumps/aigovkg.{SUFFIX[fmt]}", dump(kg.loaded.store, fmt))
+    put("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
+    put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
+
+
+def build_site(
+    out: Path,
+    *,
+    data: Path | None = None,
+    base_url: str = "https://w3id.org/aigovkg/",
+    progress: Callable[[str], None] = lambda _m: None,
+) -> int:
+    """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
+    from aigovkg.render.site import write_site
+
+    kg = load(data)
+    count = 0
+
+    def fill(put: Put) -> None:
+        nonlocal count
+        count = write_site(kg, put, progress=progress)
+        write_dumps(kg, put, base_url=base_url)
+
+    staged(out, fill)
+    return count

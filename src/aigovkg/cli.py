@@ -315,7 +315,25 @@ def build(out: Path, data: Path | None) -> None:
     from aigovkg.build import build as run
 
     summary = run(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
-    click.echo(f"built {out}: {len(summary.files)} files, {summary.topics} topic(s), {summary.triples} triples")
+    click.echo(f"built {out}: {len(summary.files)} files, {summary.pages} site pages, "
+               f"{summary.topics} topic(s), {summary.triples} triples")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
+              show_default=True, help="The folder to write the site into (replaced only on success).")
+@data_option
+@handle_errors
+def site(out: Path, data: Path | None) -> None:
+    """Write the static website: index with the silence index, a page per topic,
+    instrument and jurisdiction, a compare page and a SPARQL page.
+
+    No external CDN; relative links; works from file:// and any static server.
+    """
+    from aigovkg.build import build_site
+
+    pages = build_site(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(f"wrote {pages} pages to {out}")
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from aigovkg.model import TopicPage
+from aigovkg.namespaces import curie
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -60,6 +61,7 @@ def _environment(kind: str) -> jinja2.Environment:
     )
     env.filters["md"] = md
     env.filters["lower_first"] = lower_first
+    env.filters["curie"] = curie
     env.globals["plural"] = plural
     return env
 

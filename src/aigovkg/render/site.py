@@ -1,0 +1,112 @@
+"""The static website: index (with the silence index), one page per topic,
+instrument and jurisdiction, a compare page and a SPARQL page. No external
+CDN; every link is relative, so the site works from ``file://`` and from any
+static server. Each page embeds JSON-LD about its subject and a cite-this
+block carrying the data version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aigovkg.api import KnowledgeGraph
+from aigovkg.model import topic_page
+from aigovkg.queries import named_queries
+from aigovkg.render import _TEMPLATES, _environment
+
+Put = Callable[[str, str], None]
+SCHEMA = "https://schema.org"
+
+
+def _slug(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, str]:
+    year = (issued or "")[:4] or "n.d."
+    key = "aigovkg-" + "".join(c if c.isalnum() else "-" for c in _slug(iri) or "site").strip("-")
+    bibtex = (
+        f"@misc{{{key},\n  title = {{{{{title}}}}},\n  author = {{{{aigovkg developers}}}},\n"
+        f"  year = {{{year}}},\n  version = {{{version}}},\n  url = {{{iri}}},\n"
+        f"  note = {{aigovkg data version {version}{', released ' + issued if issued else ''}}}\n}}"
+    )
+    apa = f"aigovkg developers. ({year}). {title} (Version {version}) [Data set]. {iri}"
+    return {"bibtex": bibtex, "apa": apa}
+
+
+def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] = lambda _m: None) -> int:
+    """Render every page through ``put(relative_path, text)``; returns the page count."""
+    env = _environment("html")
+    version_rows = kg.results("dataset-version").records()
+    version = str(version_rows[0]["version"]) if version_rows else "unversioned"
+    issued = version_rows[0]["issued"].isoformat() if version_rows and version_rows[0]["issued"] else None
+    pages = 0
+
+    def page(rel: str, template: str, title: str, iri: str, jsonld: dict[str, Any], **context: Any) -> None:
+        nonlocal pages
+        root = "../" * rel.count("/")
+        text = env.get_template(f"site/{template}").render(
+            root=root, links=True, title=title, jsonld=jsonld, version=version, issued=issued,
+            cite=_cite(title, iri, version, issued), **context,
+        )
+        put(rel, text)
+        pages += 1
+
+    topics = kg.results("topics").records()
+    instruments = kg.results("instruments").records()
+    jurisdictions = kg.results("jurisdictions").records()
+    silence = kg.results("silence-index").records()[0]
+    per_source = [("Policy Window", kg.results("silence-index", source="policy-window").records()[0])]
+    dataset_iri = "https://w3id.org/aigovkg/id/dataset"
+    page("index.html", "index.html.j2", "aigovkg", dataset_iri,
+         {"@context": SCHEMA, "@type": "Dataset", "@id": dataset_iri, "name": "aigovkg",
+          "version": version, "license": "https://creativecommons.org/licenses/by/4.0/",
+          "hasPart": [{"@type": "DefinedTerm", "@id": t["topic"], "name": t["label"]} for t in topics]},
+         topics=topics, instruments=instruments, jurisdictions=jurisdictions, silence=silence,
+         silence_by_source=per_source)
+
+    for t in topics:
+        progress(f"topic {t['slug']}")
+        view = topic_page(kg, t["slug"])
+        page(f"topics/{t['slug']}.html", "topic.html.j2", view.label, view.iri,
+             {"@context": SCHEMA, "@type": "DefinedTerm", "@id": view.iri, "name": view.label,
+              "description": view.definition, "termCode": view.slug,
+              "inDefinedTermSet": "https://w3id.org/aigovkg/id/topic"},
+             page=view, s=view.summary)
+
+    for i in instruments:
+        slug = i["slug"]
+        facts = kg.results("instrument-facts", instrument=slug).records()
+        jsonld: dict[str, Any] = {"@context": SCHEMA, "@type": "Legislation", "@id": i["instrument"],
+                                  "name": i["label"], "legislationJurisdiction": i["jurisdictionCode"]}
+        if i["dateAdopted"]:
+            jsonld["legislationDate"] = i["dateAdopted"].isoformat()
+        if i["kind"]:
+            jsonld["legislationType"] = i["kind"]
+        if i["status"]:
+            jsonld["legislationLegalForce"] = i["status"]
+        page(f"instruments/{slug}.html", "instrument.html.j2", i["label"], i["instrument"], jsonld,
+             i=i, facts=[{**f, "value": str(f["value"])} for f in facts],
+             coverage=kg.results("instrument-coverage", instrument=slug).records(),
+             tensions=kg.results("instrument-tensions", instrument=slug).records())
+
+    for j in jurisdictions:
+        page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
+             {"@context": SCHEMA, "@type": "AdministrativeArea", "@id": j["jurisdiction"], "name": j["label"],
+              "identifier": j["code"]},
+             j=j, instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
+             gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
+
+    matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
+    for row in kg.results("coverage-matrix").records():
+        cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
+        matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
+    page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
+         {"@context": SCHEMA, "@type": "WebPage", "name": "Compare instruments", "isPartOf": dataset_iri},
+         instruments=instruments, matrix=matrix)
+    page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
+         {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
+         queries=list(named_queries().values()))
+    put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
+    return pages

@@ -1,0 +1,127 @@
+"""The static site in a real browser (Debian's chromium, headless, driven by
+Selenium): every page loads without console errors, every internal link
+resolves, each page's JSON-LD parses and agrees with the graph, and the
+International Coordination page renders as a real, non-blank picture."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from .conftest import run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = run_cli("site", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+        pytest.fail("Debian's chromium and chromium-driver are needed: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1600", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_page_count(site):
+    # index, compare, sparql, 1 topic, 26 instruments, 16 jurisdictions
+    assert len(_pages(site)) == 46
+
+
+def test_every_page_loads_without_console_errors_and_links_resolve(site, browser):
+    checked = 0
+    for page in _pages(site):
+        browser.get(page.as_uri())
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, (page, errors)
+        hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+        for href in hrefs:
+            parts = urlsplit(href)
+            if parts.scheme != "file":
+                continue
+            target = Path(unquote(parts.path))
+            assert target.exists(), f"{page.relative_to(site)} links to missing {target}"
+            assert site in target.parents or target == site, f"{page} links outside the site: {target}"
+        checked += 1
+    assert checked == 46
+
+
+def test_json_ld_agrees_with_the_graph(site, browser, kg):
+    labels = {r["instrument"]: r["label"] for r in kg.results("instruments").records()}
+    topics = {r["topic"]: r["label"] for r in kg.results("topics").records()}
+    seen = 0
+    for page in _pages(site):
+        browser.get(page.as_uri())
+        blocks = browser.execute_script(
+            "return Array.from(document.querySelectorAll('script[type=\"application/ld+json\"]')).map(s => s.textContent)")
+        assert len(blocks) == 1, page
+        doc = json.loads(blocks[0])
+        assert doc["@context"] == "https://schema.org"
+        if doc["@type"] == "Legislation":
+            assert labels[doc["@id"]] == doc["name"]
+            seen += 1
+        elif doc["@type"] == "DefinedTerm":
+            assert topics[doc["@id"]] == doc["name"]
+            seen += 1
+    assert seen == len(labels) + len(topics)
+
+
+def test_compare_page_works_from_a_static_server(site, browser):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        browser.get(f"http://127.0.0.1:{port}/compare.html#eu-ai-act,oecd-ai-principles")
+        rows = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#comparison tbody tr')).map(r => r.innerText)")
+        assert len(rows) == len(json.loads(browser.execute_script(
+            "return document.getElementById('matrix').textContent"))["topics"])
+        assert "implicit" in rows[0] and "governs" in rows[0]
+        assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_screenshot_of_the_topic_page_is_not_blank(site, browser, tmp_path):
+    from PIL import Image
+
+    browser.get((site / "topics" / "international-coordination.html").as_uri())
+    shot = tmp_path / "international-coordination.png"
+    assert browser.save_screenshot(str(shot))
+    image = Image.open(shot).convert("RGB")
+    assert image.size[0] >= 1000 and image.size[1] >= 800
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50  # text, table shading, links: not a blank page
+    white = max(count for count, colour in colours if colour == (255, 255, 255))
+    assert white < image.size[0] * image.size[1] * 0.97
