@@ -119,7 +119,8 @@ def test_cli_prints_the_page_in_every_format(tmp_path):
     js = run_cli("topic", TOPIC, "--source", "policy-window", "--format", "json", "--out", str(out))
     assert js.returncode == 0, js.stderr
     doc = json.loads(out.read_text())
-    assert doc["summary"] == {"instruments": 26, "governs": 7, "implicit": 5, "silent": 14, "conflicts": 0}
+    assert doc["summary"] == {"instruments": 26, "governs": 7, "implicit": 5, "silent": 14, "conflicts": 0,
+                              "not_assessed": 0}
 
 
 def test_default_view_marks_unreviewed_claims(kg):

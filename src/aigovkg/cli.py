@@ -151,6 +151,17 @@ def topic(slug: str, data: Path | None, source: str | None, fmt: str, out: Path 
     _emit(render_topic(page, fmt), out)
 
 
+@cli.command()
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@handle_errors
+def stats(data: Path | None, fmt: str) -> None:
+    """Counts: instruments, topics, claims by source and level, verified and
+    unverified claims and facts, tensions, references, disagreements."""
+    _emit(_graph(data).results("stats").serialize(fmt), None)
+
+
 @cli.command("queries")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @handle_errors

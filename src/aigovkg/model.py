@@ -33,6 +33,7 @@ class Summary:
     implicit: int
     silent: int
     conflicts: int
+    not_assessed: int = 0
 
     @property
     def addressing(self) -> int:
@@ -76,6 +77,15 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class RelatedTopic:
+    topic: str
+    slug: str
+    label: str
+    relation: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Disagreement:
     instrument: str
     label: str
@@ -106,7 +116,7 @@ class TopicPage:
     tensions: tuple[Tension, ...]
     coverage: tuple[CoverageRow, ...]
     silent: tuple[SilentRegime, ...]
-    related: tuple[Any, ...]
+    related: tuple[RelatedTopic, ...]
     related_note: str
     references: tuple[Reference, ...]
     disagreements: tuple[Disagreement, ...]
@@ -139,7 +149,8 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         raise InputError(f"no topic {slug!r} in the graph (topics: {known})")
     topic = found[0]
     (s,) = kg.results("topic-coverage-summary", **params).records()
-    summary = Summary(s["instruments"], s["governs"], s["implicit"], s["silentCount"], s["conflicts"])
+    summary = Summary(s["instruments"], s["governs"], s["implicit"], s["silentCount"], s["conflicts"],
+                      s["notAssessed"])
     if source and summary.instruments == 0:
         raise InputError(f"source {source!r} makes no claims on topic {slug!r}")
     primacy = tuple(
@@ -174,10 +185,15 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         for r in kg.results("disagreements", topic=slug).records()
     )
     topics = len(kg.results("topics"))
+    related = tuple(
+        RelatedTopic(r["other"], r["otherSlug"], r["otherLabel"], r["relation"],
+                     f"{r['relation']} in the aigovkg topic scheme")
+        for r in kg.results("topic-related", topic=slug).records()
+    )
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
         if topics < 2
-        else "Not yet computed: related topics come from the network analysis, which is still to be built."
+        else "No link in the topic scheme; similarity of coverage patterns is not computed yet."
     )
     version = kg.results("dataset-version").records()
     return TopicPage(
@@ -194,7 +210,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         tensions=tensions,
         coverage=coverage,
         silent=silent,
-        related=(),
+        related=related,
         related_note=related_note,
         references=references,
         disagreements=disagreements,

@@ -45,6 +45,17 @@ def lower_first(text: str) -> str:
     return text
 
 
+def lead(label: str, definition: str) -> str:
+    """The page's opening clause: 'X is the ...' for definitions that start with
+    an article, 'X covers ...' for those that start with a noun.
+
+    >>> lead("Incident Reporting", "Duties to report incidents.")
+    'Incident Reporting covers duties to report incidents.'
+    """
+    verb = "is" if definition.split(" ", 1)[0] in ("The", "A", "An") else "covers"
+    return f"{label} {verb} {lower_first(definition)}"
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
@@ -63,6 +74,7 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["lower_first"] = lower_first
     env.filters["curie"] = curie
     env.globals["plural"] = plural
+    env.globals["lead"] = lead
     return env
 
 
