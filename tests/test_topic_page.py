@@ -158,3 +158,21 @@ def test_reviewed_view_prefers_this_projects_claims(kg):
     assert rows["nist-ai-rmf"].source == "Policy Window"
     assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
     assert page.primacy[0].label == "OECD AI Principles (Recommendation)"
+
+
+def test_approach_evaluation_carries_every_fact_of_the_second_seed(kg):
+    seed = seed_file("002").read_text(encoding="utf-8").replace("â€”", "—")
+    text = render_topic(topic_page(kg, TOPIC), "markdown")
+    rows = [line for line in seed.splitlines() if line.startswith("| ") and not set(line) <= set("|- ")]
+    bullets = [line for line in seed.splitlines() if line.startswith("- ")]
+    assert len(rows) == 24 and len(bullets) == 11
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert "| " + " | ".join(cells) + " |" in text, line
+    for line in bullets:
+        assert line in text, line
+    for phrase in ("Develop international cooperation mechanisms to ensure AI is developed safely worldwide—especially "
+                   "US-China coordination.", "Cooperation requires trust; building trust requires cooperation.",
+                   "Crux 1: Is US-China Cooperation Possible?", "Crux 2: What Form of Coordination?",
+                   "Crux 3: Do We Want Coordination?", "Approach evaluation wiki's assessments"):
+        assert phrase in text

@@ -100,6 +100,40 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class Rated:
+    label: str
+    value: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Crux:
+    position: int
+    title: str
+    side_a: str
+    side_b: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ApproachEvaluation:
+    """A source's evaluation of the topic as an approach, in the form of its page."""
+
+    iri: str
+    title: str
+    description: str | None
+    approach: str | None
+    tension: str | None
+    source: str
+    dimensions: tuple[Rated, ...]
+    efforts: tuple[Rated, ...]
+    why_it_matters: tuple[str, ...]
+    good_fit_if: tuple[str, ...]
+    less_relevant_if: tuple[str, ...]
+    cruxes: tuple[Crux, ...]
+
+
+@dataclass(frozen=True)
 class TopicPage:
     """Everything a topic page shows."""
 
@@ -120,6 +154,7 @@ class TopicPage:
     related_note: str
     references: tuple[Reference, ...]
     disagreements: tuple[Disagreement, ...]
+    evaluations: tuple[ApproachEvaluation, ...]
     topics_in_graph: int
     data_version: str | None
     data_issued: dt.date | None
@@ -214,7 +249,39 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         related_note=related_note,
         references=references,
         disagreements=disagreements,
+        evaluations=approach_evaluations(kg, slug),
         topics_in_graph=topics,
         data_version=version[0]["version"] if version else None,
         data_issued=version[0]["issued"] if version else None,
     )
+
+
+def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluation, ...]:
+    """The approach evaluations of a topic, from three named queries."""
+    items = kg.results("approach-items", topic=slug).records()
+    cruxes = kg.results("approach-cruxes", topic=slug).records()
+    out = []
+    for e in kg.results("approach-evaluation", topic=slug).records():
+        mine = [i for i in items if i["evaluation"] == e["evaluation"]]
+
+        def section(name: str, mine: list[dict[str, Any]] = mine) -> tuple[Rated, ...]:
+            return tuple(Rated(i["label"], i["value"], i["note"]) for i in mine if i["section"] == name)
+
+        def points(kind: str, mine: list[dict[str, Any]] = mine) -> tuple[str, ...]:
+            return tuple(i["label"] for i in mine if i["section"] == "point" and i["kind"] == kind)
+
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in cruxes:
+            if row["evaluation"] == e["evaluation"]:
+                grouped.setdefault(row["crux"], []).append(row)
+        crux_list = tuple(
+            Crux(rows[0]["cruxPosition"], rows[0]["title"], rows[0]["sideALabel"], rows[0]["sideBLabel"],
+                 tuple((r["sideA"], r["sideB"]) for r in rows))
+            for rows in sorted(grouped.values(), key=lambda rows: rows[0]["cruxPosition"])
+        )
+        out.append(ApproachEvaluation(
+            e["evaluation"], e["title"], e["description"], e["approach"], e["tension"], e["sourceName"],
+            section("dimension"), section("effort"), points("why-it-matters"), points("good-fit-if"),
+            points("less-relevant-if"), crux_list,
+        ))
+    return tuple(out)

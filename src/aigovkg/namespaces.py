@@ -16,6 +16,7 @@ CLAIM = ID + "claim/"
 TENSION = ID + "tension/"
 REFERENCE = ID + "reference/"
 DOCUMENT = ID + "document/"
+EVALUATION = ID + "evaluation/"
 TOPIC_SCHEME = ID + "topic"
 DATASET = ID + "dataset"
 
@@ -31,6 +32,7 @@ PREFIXES = MappingProxyType(
         "tension": TENSION,
         "ref": REFERENCE,
         "doc": DOCUMENT,
+        "evaluation": EVALUATION,
         "dcat": "http://www.w3.org/ns/dcat#",
         "dcterms": "http://purl.org/dc/terms/",
         "eli": "http://data.europa.eu/eli/ontology#",
