@@ -22,7 +22,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 14
+    assert len(EXAMPLES) == 15
 
 
 @pytest.mark.parametrize("line", EXAMPLES)

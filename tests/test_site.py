@@ -58,7 +58,7 @@ def test_page_count(site):
 
 
 def test_every_page_loads_without_console_errors_and_links_resolve(site, browser):
-    checked = 0
+    checked = links = 0
     for page in _pages(site):
         browser.get(page.as_uri())
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -71,8 +71,10 @@ def test_every_page_loads_without_console_errors_and_links_resolve(site, browser
             target = Path(unquote(parts.path))
             assert target.exists(), f"{page.relative_to(site)} links to missing {target}"
             assert site in target.parents or target == site, f"{page} links outside the site: {target}"
+            links += 1
         checked += 1
     assert checked == 58
+    assert links > 1200  # nav, instrument, topic and jurisdiction links on every page
 
 
 def test_json_ld_agrees_with_the_graph(site, browser, kg):

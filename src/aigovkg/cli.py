@@ -406,5 +406,31 @@ def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
     sys.exit(0 if code in (0, -2, 130) else code)
 
 
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["mdx", "markdown"]), default="mdx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("wiki"),
+              show_default=True, help="The folder to write into (replaced only on success).")
+@data_option
+@handle_errors
+def wiki(fmt: str, out: Path, data: Path | None) -> None:
+    """Write pages for other wikis (Docusaurus, Astro, Obsidian-style): one per
+    topic, instrument and jurisdiction, with YAML front matter and relative links.
+
+    Every front-matter value is quoted; text is escaped so MDX compiles.
+    """
+    from aigovkg.build import staged
+    from aigovkg.render.wiki import write_wiki
+
+    kg = _graph(data)
+    count = 0
+
+    def fill(put: Callable[[str, str], None]) -> None:
+        nonlocal count
+        count = write_wiki(kg, put, fmt=fmt)
+
+    staged(out, fill)
+    click.echo(f"wrote {count} {fmt} pages to {out}")
+
+
 def main() -> None:
     cli(prog_name="aigovkg")

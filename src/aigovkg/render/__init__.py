@@ -14,7 +14,7 @@ from aigovkg.model import TopicPage
 from aigovkg.namespaces import curie
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|{}])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 class PageFormat(StrEnum):
@@ -24,13 +24,15 @@ class PageFormat(StrEnum):
 
 
 def md(text: object) -> str:
-    """Escape text for Markdown so that labels cannot open links, tags, code
-    spans or table cells; line breaks become spaces.
+    """Escape text for Markdown and MDX so that labels cannot open links, tags,
+    JSX expressions, code spans or table cells; line breaks become spaces.
 
     >>> md("A | B <script>")
     'A \\\\| B \\\\<script\\\\>'
     >>> md("council_of_europe")
     'council_of_europe'
+    >>> md("{x}")
+    '\\\\{x\\\\}'
     """
     if text is None:
         return ""

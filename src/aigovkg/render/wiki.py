@@ -1,0 +1,92 @@
+"""Pages for other wikis: MDX or Markdown with YAML front matter.
+
+Every front-matter scalar is a double-quoted string, so YAML 1.1 readers
+cannot coerce a label such as ``NO`` or ``0012``; body text is escaped so
+that braces and angle brackets cannot open JSX in MDX; links are relative.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aigovkg.api import KnowledgeGraph
+from aigovkg.model import topic_page
+from aigovkg.render import _environment
+
+_UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+
+
+def yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar that every YAML reader reads back exactly.
+
+    >>> yaml_string("NO")
+    '"NO"'
+    >>> yaml_string('a "b"\\nc')
+    '"a \\\\"b\\\\"\\\\nc"'
+    """
+    text = json.dumps(str(value), ensure_ascii=False)
+    for char, escape in _UNSAFE.items():
+        text = text.replace(char, escape)
+    return text
+
+
+def front_matter(fields: Mapping[str, Any]) -> str:
+    lines = ["---"]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            lines.append(f"{key}:")
+            lines += [f"  - {yaml_string(item)}" for item in value]
+        else:
+            lines.append(f"{key}: {yaml_string(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n"
+
+
+def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str = "mdx") -> int:
+    """Write index, topic, instrument and jurisdiction pages; returns the page count."""
+    if fmt not in ("mdx", "markdown"):
+        raise ValueError(f"unknown wiki format {fmt}")
+    ext = "mdx" if fmt == "mdx" else "md"
+    env = _environment("md")
+    version_rows = kg.results("dataset-version").records()
+    version = str(version_rows[0]["version"]) if version_rows else None
+    pages = 0
+
+    def page(rel: str, fields: dict[str, Any], template: str, **context: Any) -> None:
+        nonlocal pages
+        root = "../" * rel.count("/")
+        body = env.get_template(template).render(root=root, link_ext=ext, **context)
+        put(f"{rel}.{ext}", front_matter({**fields, "data_version": version}) + body)
+        pages += 1
+
+    topics = kg.results("topics").records()
+    instruments = kg.results("instruments").records()
+    jurisdictions = kg.results("jurisdictions").records()
+    page("index", {"title": "aigovkg", "description": "A knowledge graph of AI governance"}, "wiki_index.md.j2",
+         topics=topics, instruments=instruments, jurisdictions=jurisdictions,
+         silence=kg.results("silence-index").records()[0])
+    for t in topics:
+        view = topic_page(kg, t["slug"])
+        page(f"topics/{t['slug']}", {"title": view.label, "description": view.definition, "slug": view.slug,
+                                     "iri": view.iri, "tags": ["topic"]},
+             "topic.md.j2", page=view, s=view.summary)
+    for i in instruments:
+        facts = [{**f, "value": str(f["value"])} for f in kg.results("instrument-facts", instrument=i["slug"]).records()]
+        page(f"instruments/{i['slug']}", {
+            "title": i["label"], "slug": i["slug"], "iri": i["instrument"], "jurisdiction": i["jurisdictionCode"],
+            "kind": i["kind"], "status": i["status"],
+            "date_adopted": i["dateAdopted"].isoformat() if i["dateAdopted"] else None, "tags": ["instrument"],
+        }, "wiki_instrument.md.j2", i=i, facts=facts,
+             coverage=kg.results("instrument-coverage", instrument=i["slug"]).records(),
+             tensions=kg.results("instrument-tensions", instrument=i["slug"]).records())
+    for j in jurisdictions:
+        page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
+                                            "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
+             "wiki_jurisdiction.md.j2", j=j,
+             instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
+             gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
+    return pages
