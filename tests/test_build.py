@@ -24,6 +24,7 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
     }
     assert expected <= files
     assert len([f for f in files if f.endswith(".html")]) == 58
+    assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 56
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 26
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"

@@ -81,6 +81,7 @@ def build(
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
+    from aigovkg.render.wiki import write_wiki
 
     progress("loading")
     kg: KnowledgeGraph = load(data)
@@ -101,6 +102,8 @@ def build(
             page = topic_page(kg, t["slug"])
             put(f"topics/{t['slug']}.md", render_topic(page, "markdown"))
             put(f"topics/{t['slug']}.json", render_topic(page, "json"))
+        progress("wiki")
+        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx")
         progress("dumps")
         write_dumps(kg, put, base_url=base_url)
         put("validation.txt", report.to_text())
