@@ -432,5 +432,21 @@ def wiki(fmt: str, out: Path, data: Path | None) -> None:
     click.echo(f"wrote {count} {fmt} pages to {out}")
 
 
+@cli.command()
+@click.argument("kind", type=click.Choice(["heatmap"]))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The picture to write: .png or .svg.")
+@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims, e.g. policy-window.")
+@data_option
+@handle_errors
+def plot(kind: str, out: Path, source: str | None, data: Path | None) -> None:
+    """Draw a picture, headless: the coverage heatmap (instruments × topics,
+    coloured by level)."""
+    from aigovkg.plot import heatmap, save
+
+    save(heatmap(_graph(data), source=source), out)
+    click.echo(f"wrote {out}")
+
+
 def main() -> None:
     cli(prog_name="aigovkg")

@@ -15,7 +15,7 @@ from aigovkg.model import topic_page
 from aigovkg.queries import named_queries
 from aigovkg.render import _TEMPLATES, _environment
 
-Put = Callable[[str, str], None]
+Put = Callable[[str, "str | bytes"], None]
 SCHEMA = "https://schema.org"
 
 
@@ -33,6 +33,18 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     )
     apa = f"aigovkg developers. ({year}). {title} (Version {version}) [Data set]. {iri}"
     return {"bibtex": bibtex, "apa": apa}
+
+
+def _pictures(kg: KnowledgeGraph, put: Put) -> None:
+    import io
+
+    from aigovkg.plot import heatmap
+
+    figure = heatmap(kg)
+    for fmt in ("svg", "png"):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
+        put(f"pictures/coverage-heatmap.{fmt}", buffer.getvalue())
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] = lambda _m: None) -> int:
@@ -109,4 +121,5 @@ def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] 
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          queries=list(named_queries().values()))
     put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
+    _pictures(kg, put)
     return pages

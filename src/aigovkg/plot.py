@@ -1,0 +1,80 @@
+"""Pictures: the coverage heatmap (instruments × topics, coloured by level).
+
+Rendered headless with matplotlib's Agg backend; deterministic output (no
+timestamps in the files, a fixed SVG hash salt).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigovkg.api import KnowledgeGraph
+from aigovkg.errors import UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+LEVELS = ("governs", "implicit", "conflicts", "silent", "not-assessed")
+COLOURS = {"governs": "#2e8b57", "implicit": "#f0c419", "conflicts": "#d1495b", "silent": "#c8c8c8",
+           "not-assessed": "#ffffff"}
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise UsageError("pictures need matplotlib: pip install 'aigovkg[plots]'") from None
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "aigovkg"
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
+    """Instruments (rows) × topics (columns), each cell coloured by its level in
+    the reviewed view (or one source's)."""
+    plt = _matplotlib()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    params: dict[str, Any] = {"source": source} if source else {}
+    rows = kg.results("coverage-matrix", **params).records()
+    instruments = sorted({(r["instrumentLabel"], r["instrument"]) for r in rows})
+    topics = sorted({(r["topicLabel"], r["topic"]) for r in rows})
+    index = {level: i for i, level in enumerate(LEVELS)}
+    grid = [[float("nan")] * len(topics) for _ in instruments]
+    row_of = {iri: i for i, (_, iri) in enumerate(instruments)}
+    col_of = {iri: j for j, (_, iri) in enumerate(topics)}
+    for r in rows:
+        grid[row_of[r["instrument"]]][col_of[r["topic"]]] = index[r["level"]]
+    fig, ax = plt.subplots(figsize=(4 + 0.55 * len(topics), 2 + 0.32 * len(instruments)), dpi=100)
+    cmap = ListedColormap([COLOURS[level] for level in LEVELS])
+    ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(LEVELS) - 0.5, aspect="auto", interpolation="nearest")
+    ax.set_xticks(range(len(topics)), [label for label, _ in topics], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(instruments)), [label[:60] for label, _ in instruments], fontsize=7)
+    ax.set_xticks([x - 0.5 for x in range(1, len(topics))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
+    ax.grid(which="minor", color="#888888", linewidth=0.4)
+    ax.tick_params(which="minor", length=0)
+    ax.set_title("How each instrument treats each topic" + (f" (per {source})" if source else ""), fontsize=10)
+    ax.legend(handles=[Patch(facecolor=COLOURS[lv], edgecolor="#888888", label=lv) for lv in LEVELS],
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, out: Path) -> Path:
+    """Write a figure as PNG or SVG (by the file's suffix), atomically."""
+    import io
+
+    from aigovkg._io import write_atomic
+
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise UsageError(f"{out}: pictures are written as .png or .svg")
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
+    fig.savefig(buffer, format=suffix[1:], metadata=metadata)
+    return write_atomic(out, buffer.getvalue())

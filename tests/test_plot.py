@@ -1,0 +1,49 @@
+"""The coverage heatmap: a real picture of the expected size in which every
+one of the instrument × topic cells has the colour of its level."""
+
+from __future__ import annotations
+
+import hashlib
+
+from PIL import Image
+
+from aigovkg.plot import COLOURS, heatmap, save
+
+from .conftest import run_cli
+
+
+def _hex(rgb: tuple[int, ...]) -> str:
+    return "#" + "".join(f"{c:02x}" for c in rgb[:3])
+
+
+def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
+    figure = heatmap(kg)
+    out = save(figure, tmp_path / "heatmap.png")
+    image = Image.open(out).convert("RGB")
+    width, height = figure.canvas.get_width_height()
+    assert image.size == (width, height) and width > 800 and height > 800
+    ax = figure.axes[0]
+    instruments = [t.get_text() for t in ax.get_yticklabels()]
+    topics = [t.get_text() for t in ax.get_xticklabels()]
+    cells = {(r["instrumentLabel"][:60], r["topicLabel"]): r["level"] for r in kg.results("coverage-matrix").records()}
+    assert len(cells) == len(instruments) * len(topics) == 26 * 13
+    checked = 0
+    for i, instrument in enumerate(instruments):
+        for j, topic in enumerate(topics):
+            x, y = ax.transData.transform((j, i))
+            pixel = image.getpixel((round(x), round(height - y)))
+            assert _hex(pixel) == COLOURS[cells[(instrument, topic)]], (instrument, topic)
+            checked += 1
+    assert checked == 338
+
+
+def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):
+    digests = []
+    for n in (1, 2):
+        out = tmp_path / f"h{n}.svg"
+        result = run_cli("plot", "heatmap", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    bad = run_cli("plot", "heatmap", "--out", str(tmp_path / "h.jpg"))
+    assert bad.returncode == 2 and ".png or .svg" in bad.stderr
