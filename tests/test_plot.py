@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from PIL import Image
 
 from aigovkg.plot import COLOURS, heatmap, save
@@ -47,3 +48,22 @@ def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):
     assert digests[0] == digests[1]
     bad = run_cli("plot", "heatmap", "--out", str(tmp_path / "h.jpg"))
     assert bad.returncode == 2 and ".png or .svg" in bad.stderr
+
+
+@pytest.mark.parametrize("kind,nodes,edges", [("tensions", 6, 3), ("topics", 13, None)])
+def test_network_pictures_have_a_mark_per_node_and_edge(kg, tmp_path, kind, nodes, edges):
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from aigovkg import analyse
+    from aigovkg.plot import network
+
+    figure = network(kg, kind)
+    ax = figure.axes[0]
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(points) == 1 and len(points[0].get_offsets()) == nodes
+    expected_edges = edges if edges is not None else analyse.backbone(analyse.topic_graph(kg)).number_of_edges()
+    assert len(lines) == 1 and len(lines[0].get_segments()) == expected_edges
+    out = save(figure, tmp_path / f"{kind}.png")
+    image = Image.open(out)
+    assert image.size == (1000, 800)

@@ -25,7 +25,7 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}}
 
 
 def test_query_count():
-    assert len(NAMED) == 29
+    assert len(NAMED) == 30
     assert len(queries.checks()) == 6
 
 

@@ -433,7 +433,7 @@ def wiki(fmt: str, out: Path, data: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["heatmap"]))
+@click.argument("kind", type=click.Choice(["heatmap", "tensions", "topics"]))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The picture to write: .png or .svg.")
 @click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims, e.g. policy-window.")
@@ -441,11 +441,141 @@ def wiki(fmt: str, out: Path, data: Path | None) -> None:
 @handle_errors
 def plot(kind: str, out: Path, source: str | None, data: Path | None) -> None:
     """Draw a picture, headless: the coverage heatmap (instruments × topics,
-    coloured by level)."""
-    from aigovkg.plot import heatmap, save
+    coloured by level), the tension network coloured by forum-shopping
+    cluster, or the topic similarity network."""
+    from aigovkg.plot import heatmap, network, save
 
-    save(heatmap(_graph(data), source=source), out)
+    kg = _graph(data)
+    save(heatmap(kg, source=source) if kind == "heatmap" else network(kg, kind, source=source), out)
     click.echo(f"wrote {out}")
+
+
+def _rows_out(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    widths = [max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo("  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+
+
+_TABLE_FORMATS = click.Choice(["table", "csv", "json"])
+
+
+@cli.command()
+@click.argument("topic_slug", metavar="TOPIC")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims, e.g. policy-window.")
+@click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True)
+@data_option
+@handle_errors
+def related(topic_slug: str, top: int, source: str | None, fmt: str, data: Path | None) -> None:
+    """Topics whose coverage patterns are most like TOPIC's, with the score
+    (cosine over the instruments assessed on both) and the instruments that
+    drive it."""
+    from aigovkg import analyse
+    from aigovkg.errors import InputError
+    from aigovkg.namespaces import TOPIC
+    from aigovkg.queries import Param
+
+    iri = Param("topic", "topic", False, "").to_term(topic_slug).value
+    graph = analyse.topic_graph(_graph(data), source=source)
+    if iri not in graph:
+        raise InputError(f"no topic {topic_slug!r} with assessed claims in the graph")
+    rows = [{"topic": r.topic[len(TOPIC):], "label": r.label, "score": r.score, "shared": r.shared,
+             "drivers": "; ".join(r.drivers)} for r in analyse.related_topics(graph, iri, top=top)]
+    _rows_out(rows, ["topic", "label", "score", "shared", "drivers"], fmt)
+
+
+@cli.command()
+@click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
+              show_default=True)
+@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")
+@click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True)
+@data_option
+@handle_errors
+def clusters(kind: str, source: str | None, fmt: str, data: Path | None) -> None:
+    """Communities of a graph (Louvain, fixed seed: same input, same clusters),
+    with modularity and the edges that bridge clusters; forum-shopping clusters
+    by default. The topic graph is first thinned to each topic's 3 most
+    similar topics."""
+    from aigovkg import analyse
+    from aigovkg.namespaces import curie
+
+    graph = analyse.build(_graph(data), kind, source=source)
+    if kind == "topic":
+        graph = analyse.backbone(graph)  # every pair of topics is somewhat similar; cluster the nearest
+    found = analyse.clusters(graph)
+    rows = [{"cluster": i + 1, "node": curie(n), "label": graph.nodes[n].get("label", n)}
+            for i, members in enumerate(found.communities) for n in members]
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"modularity": found.modularity, "members": rows,
+                               "bridges": [[curie(a), curie(b)] for a, b in found.bridges]}, indent=2))
+        return
+    _rows_out(rows, ["cluster", "node", "label"], fmt)
+    if fmt == "table":
+        click.echo(f"{len(found.communities)} clusters, modularity {found.modularity}, {len(found.bridges)} bridges")
+
+
+@cli.command()
+@click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
+              show_default=True)
+@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")
+@click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True)
+@data_option
+@handle_errors
+def centrality(kind: str, source: str | None, fmt: str, data: Path | None) -> None:
+    """Rank the nodes of a graph by PageRank, with degree, weighted degree and
+    betweenness."""
+    from aigovkg import analyse
+    from aigovkg.namespaces import curie
+
+    rows = analyse.centrality(analyse.build(_graph(data), kind, source=source))
+    for row in rows:
+        row["node"] = curie(row["node"])
+    _rows_out(rows, ["node", "label", "pagerank", "degree", "weightedDegree", "betweenness"], fmt)
+
+
+@cli.command("graph")
+@click.option("--kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), default="graphml", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")
+@data_option
+@handle_errors
+def graph_command(kind: str, fmt: str, out: Path, source: str | None, data: Path | None) -> None:
+    """Write a graph for Gephi or Cytoscape (GraphML or GEXF)."""
+    import io
+
+    import networkx as nx
+
+    from aigovkg import analyse
+    from aigovkg._io import write_atomic
+
+    graph = analyse.for_export(analyse.build(_graph(data), kind, source=source))
+    buffer = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(graph, buffer)
+    else:
+        nx.write_gexf(graph, buffer)
+    write_atomic(out, buffer.getvalue())
+    click.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
 
 def main() -> None:

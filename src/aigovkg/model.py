@@ -220,15 +220,14 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         for r in kg.results("disagreements", topic=slug).records()
     )
     topics = len(kg.results("topics"))
-    related = tuple(
-        RelatedTopic(r["other"], r["otherSlug"], r["otherLabel"], r["relation"],
-                     f"{r['relation']} in the aigovkg topic scheme")
-        for r in kg.results("topic-related", topic=slug).records()
-    )
+    related = _related(kg, topic["topic"], slug, source)
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
         if topics < 2
-        else "No link in the topic scheme; similarity of coverage patterns is not computed yet."
+        else f"None: {coverage[0].source if source and coverage else 'no source'} makes claims on no other topic, "
+        "so there is no coverage pattern to compare with."
+        if source
+        else "None: no other topic shares a coverage pattern with this one, and none is linked in the scheme."
     )
     version = kg.results("dataset-version").records()
     return TopicPage(
@@ -285,3 +284,19 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluat
             points("less-relevant-if"), crux_list,
         ))
     return tuple(out)
+
+
+def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None) -> tuple[RelatedTopic, ...]:
+    """Topics most similar by coverage pattern, then those linked in the scheme."""
+    from aigovkg import analyse
+
+    found: list[RelatedTopic] = []
+    graph = analyse.topic_graph(kg, source=source)
+    for near in analyse.related_topics(graph, iri, top=3):
+        reason = (f"similar coverage: cosine {near.score:.2f} over the {near.shared} instruments assessed on both; "
+                  f"driven by {', '.join(near.drivers)}")
+        found.append(RelatedTopic(near.topic, near.topic.rsplit("/", 1)[-1], near.label, "similar", reason))
+    for row in kg.results("topic-related", topic=slug).records():
+        found.append(RelatedTopic(row["other"], row["otherSlug"], row["otherLabel"], row["relation"],
+                                  f"{row['relation']} in the aigovkg topic scheme"))
+    return tuple(found)

@@ -1,4 +1,5 @@
-"""Pictures: the coverage heatmap (instruments × topics, coloured by level).
+"""Pictures: the coverage heatmap (instruments × topics, coloured by level),
+the forum-shopping network coloured by cluster, and the topic similarity network.
 
 Rendered headless with matplotlib's Agg backend; deterministic output (no
 timestamps in the files, a fixed SVG hash salt).
@@ -61,6 +62,42 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
     ax.set_title("How each instrument treats each topic" + (f" (per {source})" if source else ""), fontsize=10)
     ax.legend(handles=[Patch(facecolor=COLOURS[lv], edgecolor="#888888", label=lv) for lv in LEVELS],
               loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+CLUSTER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> Figure:
+    """The tension network (instruments, coloured by forum-shopping cluster) or
+    the topic network (each topic's 3 most similar topics, coloured by cluster);
+    edge width follows the weight. The layout uses a fixed seed."""
+    plt = _matplotlib()
+    import networkx as nx
+
+    from aigovkg import analyse
+
+    graph = analyse.build(kg, "tension" if kind == "tensions" else "topic", source=source)
+    if kind == "topics":
+        graph = analyse.backbone(graph)
+    found = analyse.clusters(graph)
+    cluster_of = {n: i for i, members in enumerate(found.communities) for n in members}
+    nodes = sorted(graph, key=str)
+    fig, ax = plt.subplots(figsize=(10, 8), dpi=100)
+    if nodes:
+        pos = nx.spring_layout(graph, seed=analyse.SEED, weight="weight")
+        edges = sorted(graph.edges(), key=lambda e: (str(e[0]), str(e[1])))
+        nx.draw_networkx_edges(graph, pos, edgelist=edges, ax=ax, edge_color="#999999",
+                               width=[1 + 2 * graph[a][b].get("weight", 1) for a, b in edges])
+        nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=500,
+                               node_color=[CLUSTER_COLOURS[cluster_of.get(n, 0) % len(CLUSTER_COLOURS)] for n in nodes])
+        nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7,
+                                labels={n: graph.nodes[n].get("label", n)[:40] for n in nodes})
+    title = "Forum-shopping and other tensions, coloured by cluster" if kind == "tensions" else \
+        "Topics by similarity of coverage (3 nearest each), coloured by cluster"
+    ax.set_title(f"{title}; modularity {found.modularity:.2f}", fontsize=10)
+    ax.set_axis_off()
     fig.tight_layout()
     return fig
 

@@ -38,13 +38,14 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
 def _pictures(kg: KnowledgeGraph, put: Put) -> None:
     import io
 
-    from aigovkg.plot import heatmap
+    from aigovkg.plot import heatmap, network
 
-    figure = heatmap(kg)
-    for fmt in ("svg", "png"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
-        put(f"pictures/coverage-heatmap.{fmt}", buffer.getvalue())
+    for name, figure in (("coverage-heatmap", heatmap(kg)), ("tension-network", network(kg, "tensions")),
+                         ("topic-network", network(kg, "topics"))):
+        for fmt in ("svg", "png"):
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
+            put(f"pictures/{name}.{fmt}", buffer.getvalue())
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] = lambda _m: None) -> int:

@@ -1,0 +1,242 @@
+"""Analyse stage: networks built from SPARQL results (never by converting raw
+triples, which would turn literals into hub nodes), and what networkx finds
+in them.
+
+Topic similarity. Each topic is a vector over the instruments: governs 1,
+implicit 0.5, silent 0, conflicts -1; cells not assessed are left out of the
+comparison. Two topics are as similar as the cosine of their vectors over the
+instruments assessed on both. Cosine rewards being addressed by the same
+instruments with similar strength; shared silence adds nothing (two topics
+are not related because the same instruments ignore them), and a conflict on
+one topic against governance on the other pulls the score down. The
+instruments that drive a similarity are those with the largest products.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from aigovkg.api import KnowledgeGraph
+
+LEVEL_WEIGHT: Mapping[str, float] = {"governs": 1.0, "implicit": 0.5, "silent": 0.0, "conflicts": -1.0}
+SEED = 42
+
+
+@dataclass(frozen=True)
+class Related:
+    topic: str
+    label: str
+    score: float
+    drivers: tuple[str, ...]
+    shared: int
+
+
+def _slug(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, list[tuple[str, float]]]:
+    """Cosine similarity over the keys both vectors have, and each key's share.
+
+    >>> similarity({"x": 1.0, "y": 0.5}, {"x": 1.0, "y": 0.5})[0]
+    1.0
+    >>> similarity({"x": 1.0, "y": 0.0}, {"x": 0.0, "y": 1.0})[0]
+    0.0
+    """
+    keys = sorted(set(a) & set(b))
+    dot = sum(a[k] * b[k] for k in keys)
+    norm = math.sqrt(sum(a[k] ** 2 for k in keys)) * math.sqrt(sum(b[k] ** 2 for k in keys))
+    if norm == 0:
+        return 0.0, []
+    contributions = sorted(((k, a[k] * b[k]) for k in keys if a[k] * b[k] > 0), key=lambda kv: (-kv[1], kv[0]))
+    return round(dot / norm, 6), contributions
+
+
+def coverage_vectors(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """topic IRI -> {instrument IRI: weight}, from coverage-matrix rows."""
+    vectors: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in rows:
+        weight = LEVEL_WEIGHT.get(row["level"])
+        if weight is not None:
+            vectors[row["topic"]][row["instrument"]] = weight
+    return dict(vectors)
+
+
+def topic_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
+    """Topics linked by the similarity of their coverage patterns (weight = cosine)."""
+    params: dict[str, Any] = {"source": source} if source else {}
+    rows = kg.results("coverage-matrix", **params).records()
+    labels = {r["topic"]: r["topicLabel"] for r in rows}
+    instrument_labels = {r["instrument"]: r["instrumentLabel"] for r in rows}
+    return similarity_graph(coverage_vectors(rows), labels, instrument_labels)
+
+
+def similarity_graph(vectors: Mapping[str, Mapping[str, float]], labels: Mapping[str, str],
+                     instrument_labels: Mapping[str, str] | None = None) -> nx.Graph:
+    graph = nx.Graph()
+    for topic in sorted(vectors):
+        graph.add_node(topic, label=labels.get(topic, topic), kind="topic")
+    topics = sorted(vectors)
+    for i, a in enumerate(topics):
+        for b in topics[i + 1 :]:
+            score, contributions = similarity(vectors[a], vectors[b])
+            if score > 0:
+                drivers = [(instrument_labels or {}).get(k, k) for k, _ in contributions[:3]]
+                graph.add_edge(a, b, weight=score, drivers=drivers,
+                               shared=len(set(vectors[a]) & set(vectors[b])))
+    return graph
+
+
+def related_topics(graph: nx.Graph, topic: str, *, top: int = 5) -> list[Related]:
+    """The topics most similar to ``topic``, best first (ties by label)."""
+    if topic not in graph:
+        return []
+    found = [
+        Related(other, graph.nodes[other]["label"], data["weight"], tuple(data["drivers"]), data["shared"])
+        for other, data in graph[topic].items()
+    ]
+    found.sort(key=lambda r: (-r.score, r.label))
+    return found[:top]
+
+
+def tension_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
+    """Instruments linked by tensions; weight = number of topics they are in tension on."""
+    params: dict[str, Any] = {"source": source} if source else {}
+    graph = nx.Graph()
+    topics: dict[tuple[str, str], set[str]] = defaultdict(set)
+    kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in kg.results("tensions", **params).records():
+        a, b = sorted((row["first"], row["second"]))
+        graph.add_node(row["first"], label=row["firstLabel"], jurisdiction=row["firstJurisdiction"], kind="instrument")
+        graph.add_node(row["second"], label=row["secondLabel"], jurisdiction=row["secondJurisdiction"],
+                       kind="instrument")
+        topics[(a, b)].add(row["topic"])
+        kinds[(a, b)].add(row["kind"])
+    for (a, b), on in sorted(topics.items()):
+        graph.add_edge(a, b, weight=len(on), topics=sorted(on), kinds=sorted(kinds[(a, b)]))
+    return graph
+
+
+def jurisdiction_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
+    """Jurisdictions linked by the tensions between their instruments (weight =
+    number of tensions) and by being part of one another."""
+    params: dict[str, Any] = {"source": source} if source else {}
+    graph = nx.Graph()
+    for row in kg.results("jurisdictions").records():
+        graph.add_node(row["jurisdiction"], label=row["label"], code=row["code"], kind="jurisdiction")
+    for row in kg.results("jurisdictions").records():
+        if row["partOf"]:
+            graph.add_edge(row["jurisdiction"], row["partOf"], weight=1, relation="part of")
+    for row in kg.results("tensions", **params).records():
+        a, b = row["firstJurisdiction"], row["secondJurisdiction"]
+        if a == b:
+            continue
+        if graph.has_edge(a, b) and graph[a][b].get("relation") == "tension":
+            graph[a][b]["weight"] += 1
+        else:
+            graph.add_edge(a, b, weight=1, relation="tension")
+    return graph
+
+
+def backbone(graph: nx.Graph, *, k: int = 3) -> nx.Graph:
+    """Keep each node's ``k`` strongest edges: a dense similarity graph (every
+    pair of topics is somewhat similar) has no community structure until it
+    is thinned to its nearest neighbours."""
+    kept = nx.Graph()
+    kept.add_nodes_from(graph.nodes(data=True))
+    for node in sorted(graph, key=str):
+        strongest = sorted(graph[node].items(), key=lambda kv: (-kv[1].get("weight", 1), str(kv[0])))[:k]
+        for other, data in strongest:
+            kept.add_edge(node, other, **data)
+    return kept
+
+
+@dataclass(frozen=True)
+class Clusters:
+    communities: tuple[tuple[str, ...], ...]
+    modularity: float
+    bridges: tuple[tuple[str, str], ...]
+
+
+def clusters(graph: nx.Graph, *, seed: int = SEED) -> Clusters:
+    """Communities by Louvain with a fixed seed (deterministic), their
+    modularity, and the edges that bridge two communities."""
+    nodes = graph.subgraph([n for n in graph if graph.degree(n) > 0])
+    if nodes.number_of_edges() == 0:
+        return Clusters((), 0.0, ())
+    found = nx.community.louvain_communities(nodes, weight="weight", seed=seed)
+    communities = tuple(sorted((tuple(sorted(c)) for c in found), key=lambda c: (-len(c), c)))
+    modularity = nx.community.modularity(nodes, [set(c) for c in communities], weight="weight")
+    member = {n: i for i, c in enumerate(communities) for n in c}
+    bridges = tuple(sorted(tuple(sorted((a, b))) for a, b in nodes.edges() if member[a] != member[b]))
+    return Clusters(communities, round(modularity, 6) + 0.0, bridges)
+
+
+def _pagerank(graph: nx.Graph, *, damping: float = 0.85, tolerance: float = 1e-12) -> dict[Any, float]:
+    """Weighted PageRank by power iteration (no SciPy needed); isolated nodes
+    spread their rank evenly, as in networkx.
+
+    >>> ranks = _pagerank(nx.Graph([("a", "b"), ("b", "c")]))
+    >>> [round(ranks[v], 4) for v in "abc"]
+    [0.2568, 0.4865, 0.2568]
+    """
+    nodes = sorted(graph, key=str)
+    n = len(nodes)
+    rank = {v: 1.0 / n for v in nodes}
+    strength = {v: graph.degree(v, weight="weight") for v in nodes}
+    for _ in range(1000):
+        dangling = sum(rank[v] for v in nodes if strength[v] == 0)
+        new = {}
+        for v in nodes:
+            incoming = sum(rank[u] * graph[u][v].get("weight", 1) / strength[u] for u in graph[v] if strength[u])
+            new[v] = (1 - damping) / n + damping * (incoming + dangling / n)
+        if sum(abs(new[v] - rank[v]) for v in nodes) < tolerance:
+            return new
+        rank = new
+    return rank
+
+
+def centrality(graph: nx.Graph) -> list[dict[str, Any]]:
+    """Degree, weighted degree, betweenness and PageRank of every node, ranked by PageRank."""
+    if graph.number_of_nodes() == 0:
+        return []
+    betweenness = nx.betweenness_centrality(graph, weight=None, seed=SEED)
+    pagerank = _pagerank(graph)
+    rows = [
+        {"node": n, "label": graph.nodes[n].get("label", n), "degree": graph.degree(n),
+         "weightedDegree": round(graph.degree(n, weight="weight"), 6), "betweenness": round(betweenness[n], 6),
+         "pagerank": round(pagerank[n], 6)}
+        for n in graph
+    ]
+    rows.sort(key=lambda r: (-r["pagerank"], -r["degree"], r["label"]))
+    return rows
+
+
+GRAPHS = ("topic", "tension", "jurisdiction")
+
+
+def build(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> nx.Graph:
+    """One of the graphs by name: topic, tension or jurisdiction."""
+    if kind == "topic":
+        return topic_graph(kg, source=source)
+    if kind == "tension":
+        return tension_graph(kg, source=source)
+    if kind == "jurisdiction":
+        return jurisdiction_graph(kg, source=source)
+    raise ValueError(f"unknown graph {kind!r}; choose one of {', '.join(GRAPHS)}")
+
+
+def for_export(graph: nx.Graph) -> nx.Graph:
+    """A copy whose attributes GraphML and GEXF can hold (lists become text)."""
+    out = nx.Graph()
+    for node, data in graph.nodes(data=True):
+        out.add_node(node, **{k: (", ".join(v) if isinstance(v, (list, tuple)) else v) for k, v in data.items()})
+    for a, b, data in graph.edges(data=True):
+        out.add_edge(a, b, **{k: (", ".join(v) if isinstance(v, (list, tuple)) else v) for k, v in data.items()})
+    return out

@@ -1,0 +1,107 @@
+"""Network analysis: correct on small hand-made graphs whose answers are
+known, deterministic on the shipped graph, and reachable from the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from aigovkg import analyse
+
+from .conftest import run_cli
+
+
+def test_similarity_measure():
+    assert analyse.similarity({"a": 1.0, "b": 0.5}, {"a": 1.0, "b": 0.5})[0] == 1.0
+    assert analyse.similarity({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0})[0] == 0.0
+    # a conflict against governance pulls the score below zero
+    assert analyse.similarity({"a": 1.0}, {"a": -1.0})[0] == -1.0
+    # shared silence adds nothing
+    assert analyse.similarity({"a": 0.0, "b": 0.0}, {"a": 0.0, "b": 0.0})[0] == 0.0
+    score, drivers = analyse.similarity({"x": 1.0, "y": 0.5, "z": 1.0}, {"x": 1.0, "y": 1.0, "z": 0.0})
+    assert score == pytest.approx((1 + 0.5) / ((1 + 0.25 + 1) ** 0.5 * 2 ** 0.5), abs=1e-6)
+    assert [k for k, _ in drivers] == ["x", "y"]
+
+
+def test_not_assessed_cells_are_left_out():
+    rows = [{"topic": "t1", "instrument": "i1", "level": "governs"},
+            {"topic": "t1", "instrument": "i2", "level": "not-assessed"},
+            {"topic": "t2", "instrument": "i1", "level": "governs"},
+            {"topic": "t2", "instrument": "i2", "level": "silent"}]
+    vectors = analyse.coverage_vectors(rows)
+    assert vectors == {"t1": {"i1": 1.0}, "t2": {"i1": 1.0, "i2": 0.0}}
+    graph = analyse.similarity_graph(vectors, {"t1": "One", "t2": "Two"})
+    assert graph["t1"]["t2"]["weight"] == 1.0 and graph["t1"]["t2"]["shared"] == 1
+
+
+def test_related_topics_best_first_ties_by_label():
+    vectors = {"a": {"i": 1.0, "j": 1.0}, "b": {"i": 1.0, "j": 1.0}, "c": {"i": 1.0, "j": 1.0}, "d": {"i": 1.0, "j": 0.0}}
+    graph = analyse.similarity_graph(vectors, {"a": "A", "b": "Beta", "c": "Alpha", "d": "D"})
+    found = analyse.related_topics(graph, "a", top=3)
+    assert [r.topic for r in found] == ["c", "b", "d"]
+    assert found[0].score == 1.0 and found[2].score == pytest.approx(0.707107, abs=1e-6)
+
+
+def test_clusters_of_two_triangles_and_a_bridge():
+    graph = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y"), ("y", "z"), ("x", "z"), ("c", "x")])
+    found = analyse.clusters(graph)
+    assert found.communities == (("a", "b", "c"), ("x", "y", "z"))
+    assert found.modularity == pytest.approx(5 / 14, abs=1e-6)
+    assert found.bridges == (("c", "x"),)
+    assert analyse.clusters(graph) == found  # same input, same clusters
+
+
+def test_centrality_on_a_path():
+    graph = nx.Graph([("a", "b"), ("b", "c")])
+    rows = {r["node"]: r for r in analyse.centrality(graph)}
+    assert rows["b"]["betweenness"] == 1.0 and rows["a"]["betweenness"] == 0.0
+    assert rows["b"]["pagerank"] == pytest.approx(0.486486, abs=1e-5)
+    assert analyse.centrality(graph)[0]["node"] == "b"
+
+
+def test_backbone_keeps_the_nearest():
+    graph = nx.complete_graph(4)
+    for a, b in graph.edges():
+        graph[a][b]["weight"] = 1.0 / (1 + abs(a - b))
+    kept = analyse.backbone(graph, k=1)
+    assert sorted(kept.edges()) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_forum_shopping_clusters_of_the_shipped_graph(kg):
+    graph = analyse.tension_graph(kg)
+    assert graph.number_of_nodes() == 6 and graph.number_of_edges() == 3
+    found = analyse.clusters(graph)
+    assert len(found.communities) == 3 and found.modularity == pytest.approx(2 / 3, abs=1e-6)
+
+
+def test_topic_page_explains_related_topics(kg):
+    from aigovkg.model import topic_page
+
+    page = topic_page(kg, "synthetic-content")
+    similar = [r for r in page.related if r.relation == "similar"]
+    assert len(similar) == 3 and all("cosine" in r.reason and "driven by" in r.reason for r in similar)
+    assert any(r.relation == "broader" and r.slug == "transparency-disclosure" for r in page.related)
+
+
+def test_cli_analysis_commands(tmp_path):
+    related = run_cli("related", "synthetic-content", "--format", "json")
+    assert related.returncode == 0, related.stderr
+    rows = json.loads(related.stdout)
+    assert len(rows) == 5 and rows[0]["score"] >= rows[-1]["score"]
+    clusters = json.loads(run_cli("clusters", "--format", "json").stdout)
+    assert len({m["cluster"] for m in clusters["members"]}) == 3
+    again = json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
+    assert again == json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
+    centrality = run_cli("centrality", "--graph", "jurisdiction", "--format", "csv")
+    assert centrality.returncode == 0 and centrality.stdout.splitlines()[1].startswith("jur:us,")
+    out = tmp_path / "topics.graphml"
+    assert run_cli("graph", "--kind", "topic", "--format", "graphml", "--out", str(out)).returncode == 0
+    back = nx.read_graphml(out)
+    assert back.number_of_nodes() == 13 and back.number_of_edges() > 0
+    gexf = tmp_path / "tensions.gexf"
+    assert run_cli("graph", "--kind", "tension", "--format", "gexf", "--out", str(gexf)).returncode == 0
+    assert nx.read_gexf(gexf).number_of_edges() == 3
+    bad = run_cli("related", "no-such-topic")
+    assert bad.returncode == 2 and "no topic" in bad.stderr
