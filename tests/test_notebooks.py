@@ -23,4 +23,6 @@ def test_notebook_runs(path: Path, tmp_path: Path):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     html = [o for o in outputs if "text/html" in o.get("data", {})]
-    assert len(html) >= 5  # the DataFrames render as HTML tables
+    assert len(html) >= 7  # the DataFrames render as HTML tables
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 2  # the heatmap and the topic network

@@ -26,7 +26,10 @@ def _matplotlib() -> Any:
         import matplotlib
     except ImportError:  # pragma: no cover - depends on the environment
         raise UsageError("pictures need matplotlib: pip install 'aigovkg[plots]'") from None
-    matplotlib.use("Agg")
+    import sys
+
+    if "ipykernel" not in sys.modules:  # headless everywhere but in a notebook, which shows figures inline
+        matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "aigovkg"
     import matplotlib.pyplot as plt
 
