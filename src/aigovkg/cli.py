@@ -476,6 +476,19 @@ def _rows_out(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
 _TABLE_FORMATS = click.Choice(["table", "csv", "json"])
 
 
+def graph_options(func: F) -> F:
+    """--graph, --source, --format and --data, shared by the analysis commands."""
+    for option in reversed([
+        click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
+                     show_default=True, help="Which graph to analyse."),
+        click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions."),
+        click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True),
+        data_option,
+    ]):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("topic_slug", metavar="TOPIC")
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True)
@@ -502,11 +515,7 @@ def related(topic_slug: str, top: int, source: str | None, fmt: str, data: Path 
 
 
 @cli.command()
-@click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
-              show_default=True)
-@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")
-@click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True)
-@data_option
+@graph_options
 @handle_errors
 def clusters(kind: str, source: str | None, fmt: str, data: Path | None) -> None:
     """Communities of a graph (Louvain, fixed seed: same input, same clusters),
@@ -534,11 +543,7 @@ def clusters(kind: str, source: str | None, fmt: str, data: Path | None) -> None
 
 
 @cli.command()
-@click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
-              show_default=True)
-@click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")
-@click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True)
-@data_option
+@graph_options
 @handle_errors
 def centrality(kind: str, source: str | None, fmt: str, data: Path | None) -> None:
     """Rank the nodes of a graph by PageRank, with degree, weighted degree and
