@@ -25,7 +25,7 @@ def _matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError:  # pragma: no cover - depends on the environment
-        raise UsageError("pictures need matplotlib: pip install 'aigovkg[plots]'") from None
+        raise UsageError("pictures need matplotlib, which aigovkg depends on: reinstall aigovkg") from None
     import sys
 
     if "ipykernel" not in sys.modules:  # headless everywhere but in a notebook, which shows figures inline
