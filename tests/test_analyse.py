@@ -105,3 +105,13 @@ def test_cli_analysis_commands(tmp_path):
     assert nx.read_gexf(gexf).number_of_edges() == 3
     bad = run_cli("related", "no-such-topic")
     assert bad.returncode == 2 and "no topic" in bad.stderr
+
+
+def test_relation_graph_of_the_shipped_graph(kg):
+    graph = analyse.relation_graph(kg)
+    assert graph.number_of_nodes() == 9 and graph.number_of_edges() == 10
+    top = analyse.centrality(graph)[:2]
+    assert {r["label"] for r in top} == {"OECD AI Principles (Recommendation)", "G7 Hiroshima AI Process Code of Conduct"}
+    edge = graph["https://w3id.org/aigovkg/id/instrument/nist-ai-rmf-genai-profile"][
+        "https://w3id.org/aigovkg/id/instrument/nist-ai-rmf"]
+    assert edge["relations"] == ["NIST AI RMF Generative AI Profile builds-on NIST AI Risk Management Framework"]

@@ -123,6 +123,23 @@ def tension_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
     return graph
 
 
+def relation_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
+    """Instruments linked by relations (aligns with, builds on, ...); edges keep
+    the direction and kinds as attributes; weight = number of relations."""
+    params: dict[str, Any] = {"source": source} if source else {}
+    graph = nx.Graph()
+    for row in kg.results("relations", **params).records():
+        graph.add_node(row["from"], label=row["fromLabel"], kind="instrument")
+        graph.add_node(row["to"], label=row["toLabel"], kind="instrument")
+        statement = f"{row['fromLabel']} {row['kind']} {row['toLabel']}"
+        if graph.has_edge(row["from"], row["to"]):
+            graph[row["from"]][row["to"]]["weight"] += 1
+            graph[row["from"]][row["to"]]["relations"].append(statement)
+        else:
+            graph.add_edge(row["from"], row["to"], weight=1, relations=[statement])
+    return graph
+
+
 def jurisdiction_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
     """Jurisdictions linked by the tensions between their instruments (weight =
     number of tensions) and by being part of one another."""
@@ -218,15 +235,17 @@ def centrality(graph: nx.Graph) -> list[dict[str, Any]]:
     return rows
 
 
-GRAPHS = ("topic", "tension", "jurisdiction")
+GRAPHS = ("topic", "tension", "relation", "jurisdiction")
 
 
 def build(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> nx.Graph:
-    """One of the graphs by name: topic, tension or jurisdiction."""
+    """One of the graphs by name: topic, tension, relation or jurisdiction."""
     if kind == "topic":
         return topic_graph(kg, source=source)
     if kind == "tension":
         return tension_graph(kg, source=source)
+    if kind == "relation":
+        return relation_graph(kg, source=source)
     if kind == "jurisdiction":
         return jurisdiction_graph(kg, source=source)
     raise ValueError(f"unknown graph {kind!r}; choose one of {', '.join(GRAPHS)}")

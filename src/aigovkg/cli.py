@@ -479,7 +479,8 @@ _TABLE_FORMATS = click.Choice(["table", "csv", "json"])
 def graph_options(func: F) -> F:
     """--graph, --source, --format and --data, shared by the analysis commands."""
     for option in reversed([
-        click.option("--graph", "kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension",
+        click.option("--graph", "kind", type=click.Choice(["tension", "topic", "relation", "jurisdiction"]),
+                     default="tension",
                      show_default=True, help="Which graph to analyse."),
         click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions."),
         click.option("--format", "fmt", type=_TABLE_FORMATS, default="table", show_default=True),
@@ -558,7 +559,8 @@ def centrality(kind: str, source: str | None, fmt: str, data: Path | None) -> No
 
 
 @cli.command("graph")
-@click.option("--kind", type=click.Choice(["tension", "topic", "jurisdiction"]), default="tension", show_default=True)
+@click.option("--kind", type=click.Choice(["tension", "topic", "relation", "jurisdiction"]), default="tension",
+              show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf"]), default="graphml", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option("--source", default=None, metavar="SOURCE", help="Only this source's claims or tensions.")

@@ -102,7 +102,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] 
         page(f"instruments/{slug}.html", "instrument.html.j2", i["label"], i["instrument"], jsonld,
              i=i, facts=[{**f, "value": str(f["value"])} for f in facts],
              coverage=kg.results("instrument-coverage", instrument=slug).records(),
-             tensions=kg.results("instrument-tensions", instrument=slug).records())
+             tensions=kg.results("instrument-tensions", instrument=slug).records(),
+             relations=kg.results("instrument-relations", instrument=slug).records())
 
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],

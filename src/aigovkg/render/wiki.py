@@ -82,7 +82,8 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
             "date_adopted": i["dateAdopted"].isoformat() if i["dateAdopted"] else None, "tags": ["instrument"],
         }, "wiki_instrument.md.j2", i=i, facts=facts,
              coverage=kg.results("instrument-coverage", instrument=i["slug"]).records(),
-             tensions=kg.results("instrument-tensions", instrument=i["slug"]).records())
+             tensions=kg.results("instrument-tensions", instrument=i["slug"]).records(),
+             relations=kg.results("instrument-relations", instrument=i["slug"]).records())
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
                                             "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
