@@ -78,7 +78,7 @@ def build(
 ) -> BuildSummary:
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
-    from aigovkg.model import topic_page
+    from aigovkg.model import topic_pages
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
@@ -96,14 +96,15 @@ def build(
 
     def fill(put: Put) -> None:
         nonlocal pages
+        progress("topic pages")
+        views = topic_pages(kg)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
         progress("site")
-        pages = write_site(kg, put, progress=progress)
-        for t in topics:
-            page = topic_page(kg, t["slug"])
-            put(f"topics/{t['slug']}.md", render_topic(page, "markdown"))
-            put(f"topics/{t['slug']}.json", render_topic(page, "json"))
+        pages = write_site(kg, put, pages=views, progress=progress)
+        for slug, view in views.items():
+            put(f"topics/{slug}.md", render_topic(view, "markdown"))
+            put(f"topics/{slug}.json", render_topic(view, "json"))
         progress("wiki")
-        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx")
+        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views)
         progress("dumps")
         write_dumps(kg, put, base_url=base_url)
         put("validation.txt", report.to_text())

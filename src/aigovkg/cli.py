@@ -318,7 +318,8 @@ def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data:
 @data_option
 @handle_errors
 def build(out: Path, data: Path | None) -> None:
-    """The main job: validate, then write topic pages and RDF dumps.
+    """The main job: validate, then write the site, the MDX wiki, topic pages
+    (Markdown, JSON) and the RDF dumps with their description.
 
     Nothing is written if the graph does not validate (exit 1); a failed build
     leaves the previous output untouched.

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> TopicPage:
-    """Gather a topic page from the named queries."""
+def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
+               similarity: nx.Graph | None = None) -> TopicPage:
+    """Gather a topic page from the named queries. ``similarity`` is the topic
+    similarity graph of the same view, when the caller already has it."""
     params: dict[str, Any] = {"topic": slug}
     if source:
         params["source"] = source
@@ -220,7 +225,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None) -> T
         for r in kg.results("disagreements", topic=slug).records()
     )
     topics = len(kg.results("topics"))
-    related = _related(kg, topic["topic"], slug, source)
+    related = _related(kg, topic["topic"], slug, source, similarity)
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
         if topics < 2
@@ -286,12 +291,22 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluat
     return tuple(out)
 
 
-def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None) -> tuple[RelatedTopic, ...]:
+def topic_pages(kg: KnowledgeGraph) -> dict[str, TopicPage]:
+    """Every topic's page (reviewed view), sharing one similarity graph."""
+    from aigovkg import analyse
+
+    similarity = analyse.topic_graph(kg)
+    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity) for t in kg.results("topics").records()}
+
+
+def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None,
+             graph: nx.Graph | None) -> tuple[RelatedTopic, ...]:
     """Topics most similar by coverage pattern, then those linked in the scheme."""
     from aigovkg import analyse
 
     found: list[RelatedTopic] = []
-    graph = analyse.topic_graph(kg, source=source)
+    if graph is None:
+        graph = analyse.topic_graph(kg, source=source)
     for near in analyse.related_topics(graph, iri, top=3):
         reason = (f"similar coverage: cosine {near.score:.2f} over the {near.shared} instruments assessed on both; "
                   f"driven by {', '.join(near.drivers)}")

@@ -6,12 +6,12 @@ block carrying the data version."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import topic_page
+from aigovkg.model import TopicPage, topic_pages
 from aigovkg.queries import named_queries
 from aigovkg.render import _TEMPLATES, _environment
 
@@ -48,23 +48,25 @@ def _pictures(kg: KnowledgeGraph, put: Put) -> None:
             put(f"pictures/{name}.{fmt}", buffer.getvalue())
 
 
-def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] = lambda _m: None) -> int:
-    """Render every page through ``put(relative_path, text)``; returns the page count."""
+def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
+               progress: Callable[[str], None] = lambda _m: None) -> int:
+    """Render every page through ``put(relative_path, text)``; returns the page count.
+    ``pages`` are the topic pages, when the caller has already gathered them."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
     issued = version_rows[0]["issued"].isoformat() if version_rows and version_rows[0]["issued"] else None
-    pages = 0
+    count = 0
 
     def page(rel: str, template: str, title: str, iri: str, jsonld: dict[str, Any], **context: Any) -> None:
-        nonlocal pages
+        nonlocal count
         root = "../" * rel.count("/")
         text = env.get_template(f"site/{template}").render(
             root=root, links=True, title=title, jsonld=jsonld, version=version, issued=issued,
             cite=_cite(title, iri, version, issued), **context,
         )
         put(rel, text)
-        pages += 1
+        count += 1
 
     topics = kg.results("topics").records()
     instruments = kg.results("instruments").records()
@@ -79,9 +81,10 @@ def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] 
          topics=topics, instruments=instruments, jurisdictions=jurisdictions, silence=silence,
          silence_by_source=per_source)
 
+    views = pages if pages is not None else topic_pages(kg)
     for t in topics:
         progress(f"topic {t['slug']}")
-        view = topic_page(kg, t["slug"])
+        view = views[t["slug"]]
         page(f"topics/{t['slug']}.html", "topic.html.j2", view.label, view.iri,
              {"@context": SCHEMA, "@type": "DefinedTerm", "@id": view.iri, "name": view.label,
               "description": view.definition, "termCode": view.slug,
@@ -124,4 +127,4 @@ def write_site(kg: KnowledgeGraph, put: Put, *, progress: Callable[[str], None] 
          queries=list(named_queries().values()))
     put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
     _pictures(kg, put)
-    return pages
+    return count

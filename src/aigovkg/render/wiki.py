@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import topic_page
+from aigovkg.model import TopicPage, topic_pages
 from aigovkg.render import _environment
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
@@ -46,22 +46,24 @@ def front_matter(fields: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str = "mdx") -> int:
-    """Write index, topic, instrument and jurisdiction pages; returns the page count."""
+def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str = "mdx",
+               pages: Mapping[str, TopicPage] | None = None) -> int:
+    """Write index, topic, instrument and jurisdiction pages; returns the page count.
+    ``pages`` are the topic pages, when the caller has already gathered them."""
     if fmt not in ("mdx", "markdown"):
         raise ValueError(f"unknown wiki format {fmt}")
     ext = "mdx" if fmt == "mdx" else "md"
     env = _environment("md")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else None
-    pages = 0
+    count = 0
 
     def page(rel: str, fields: dict[str, Any], template: str, **context: Any) -> None:
-        nonlocal pages
+        nonlocal count
         root = "../" * rel.count("/")
         body = env.get_template(template).render(root=root, link_ext=ext, **context)
         put(f"{rel}.{ext}", front_matter({**fields, "data_version": version}) + body)
-        pages += 1
+        count += 1
 
     topics = kg.results("topics").records()
     instruments = kg.results("instruments").records()
@@ -69,8 +71,9 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
     page("index", {"title": "aigovkg", "description": "A knowledge graph of AI governance"}, "wiki_index.md.j2",
          topics=topics, instruments=instruments, jurisdictions=jurisdictions,
          silence=kg.results("silence-index").records()[0])
+    views = pages if pages is not None else topic_pages(kg)
     for t in topics:
-        view = topic_page(kg, t["slug"])
+        view = views[t["slug"]]
         page(f"topics/{t['slug']}", {"title": view.label, "description": view.definition, "slug": view.slug,
                                      "iri": view.iri, "tags": ["topic"]},
              "topic.md.j2", page=view, s=view.summary)
@@ -90,4 +93,4 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
              "wiki_jurisdiction.md.j2", j=j,
              instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
              gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
-    return pages
+    return count
