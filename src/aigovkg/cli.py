@@ -467,11 +467,9 @@ def _rows_out(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
         return
-    widths = [max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
-    for r in rows:
-        click.echo("  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    from aigovkg.results import text_table
+
+    click.echo(text_table(columns, rows), nl=False)
 
 
 _TABLE_FORMATS = click.Choice(["table", "csv", "json"])

@@ -136,15 +136,19 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _table(result: ResultTable) -> str:
-    records = result.records(curies=True)
-    cells = [[_cell(r[c]) for c in result.columns] for r in records]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip()]
+def text_table(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> str:
+    """Records as an aligned plain-text table, columns in the given order."""
+    cells = [[_cell(r.get(c)) for c in columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    lines.append(f"({len(records)} row{'s' if len(records) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def _table(result: ResultTable) -> str:
+    records = result.records(curies=True)
+    return text_table(result.columns, records) + f"({len(records)} row{'s' if len(records) != 1 else ''})\n"
 
 
 def _csv(result: ResultTable) -> str:
