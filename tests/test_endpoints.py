@@ -97,3 +97,16 @@ def test_endpoint_must_be_http():
 
     with pytest.raises(UsageError):
         aigovkg.load(endpoint="file:///etc/passwd")
+
+
+def test_failed_push_is_an_error_and_says_the_graph_is_unchanged(endpoint):
+    from .conftest import run_cli
+
+    store = endpoint.replace("/sparql", "/store")
+    result = run_cli("push", "--endpoint", endpoint, "--store", store)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "push refused: HTTP 501" in result.stderr and "unchanged" in result.stderr
+    down = run_cli("push", "--endpoint", "http://127.0.0.1:9/query")
+    assert down.returncode == 2 and "cannot reach the store" in down.stderr
+    underivable = run_cli("push", "--endpoint", endpoint)
+    assert underivable.returncode == 2 and "give --store URL" in underivable.stderr
