@@ -120,7 +120,7 @@ class ShapesGraph:
     def objects(self, subject: Term, name: str) -> list[Term]:
         predicate = ox.NamedNode(name) if "://" in name else _sh(name)
         return sorted(
-            (q.object for q in self.store.quads_for_pattern(subject, predicate, None)),  # type: ignore[arg-type]
+            (q.object for q in self.store.quads_for_pattern(subject, predicate, None)),  # type: ignore[arg-type,misc]
             key=str,
         )
 
@@ -165,6 +165,15 @@ class ShapesGraph:
 
     def declared_node_shapes(self) -> int:
         return len(self.subjects(RDF + "type", _sh("NodeShape")))
+
+
+def _int(term: Term) -> int:
+    if not isinstance(term, ox.Literal):
+        raise Unsupported(f"{term}: a count must be an integer literal")
+    try:
+        return int(term.value)
+    except ValueError:
+        raise Unsupported(f"{term}: a count must be an integer literal") from None
 
 
 def _term(term: Term) -> str:
@@ -222,7 +231,7 @@ class Compiler:
         true = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
         if self.shapes.value(shape, "deactivated") == true:
             return []
-        props = sorted({q.predicate.value for q in self.shapes.store.quads_for_pattern(shape, None, None)})
+        props = sorted({q.predicate.value for q in self.shapes.store.quads_for_pattern(shape, None, None)})  # type: ignore[arg-type]
         for prop in props:
             name = prop[len(SH):] if prop.startswith(SH) else None
             if name is not None and name not in _PARAMETERS and not self._known(name):
@@ -263,14 +272,14 @@ class Compiler:
                     values: str, path: str, is_property: bool, top: bool) -> str | None:
         filter_values = values  # value nodes (property) or nothing (node shape: value is focus)
         if component == "minCount":
-            count = int(parameter.value)  # type: ignore[union-attr]
+            count = _int(parameter)
             if count <= 0:
                 return None
             if count == 1:
                 return f"FILTER NOT EXISTS {{ {values} }}"
             return self._count(focus, values, value, "<", count, top=top)
         if component == "maxCount":
-            return self._count(focus, values, value, ">", int(parameter.value), top=top)  # type: ignore[union-attr]
+            return self._count(focus, values, value, ">", _int(parameter), top=top)
         if component == "class":
             return f"{filter_values} FILTER NOT EXISTS {{ {value} <{RDF}type>/<{RDFS}subClassOf>* {_term(parameter)} . }}"
         if component == "datatype":
@@ -292,7 +301,7 @@ class Compiler:
                 return f"FILTER NOT EXISTS {{ {focus} {path} {_term(parameter)} . }}"
             return f"FILTER(!sameTerm({focus}, {_term(parameter)}))"
         if component == "languageIn":
-            tags = [m.value for m in self.shapes.items(parameter)]  # type: ignore[union-attr]
+            tags = [m.value for m in self.shapes.items(parameter) if isinstance(m, ox.Literal)]
             matches = " || ".join(f"langMatches(LANG({value}), {_term(ox.Literal(t))})" for t in tags) or "false"
             return f"{filter_values} FILTER(!isLiteral({value}) || LANG({value}) = \"\" || !({matches}))"
         if component == "uniqueLang":
@@ -305,7 +314,7 @@ class Compiler:
                     f"&& !sameTerm({value}, {other}) && LCASE(LANG({value})) = LCASE(LANG({other})))")
         if component in ("minLength", "maxLength"):
             op = "<" if component == "minLength" else ">"
-            return f"{filter_values} FILTER(isBlank({value}) || STRLEN(STR({value})) {op} {int(parameter.value)})"  # type: ignore[union-attr]
+            return f"{filter_values} FILTER(isBlank({value}) || STRLEN(STR({value})) {op} {_int(parameter)})"
         if component in _RANGES:
             op = _RANGES[component]
             good = {"<": ">=", ">": "<=", "<=": ">", ">=": "<"}[op]
@@ -330,8 +339,8 @@ class Compiler:
             elif component == "or":
                 test = " && ".join(fails) or "true"
             else:
-                conforming = " + ".join(f"IF({f}, 0, 1)" for f in fails) or "0"
-                test = f"({conforming}) != 1"
+                passed = " + ".join(f"IF({f}, 0, 1)" for f in fails) or "0"
+                test = f"({passed}) != 1"
             return f"{filter_values} FILTER({test})"
         if component == "qualifiedValueShape":
             if self.shapes.value(shape, "qualifiedValueShapesDisjoint") == ox.Literal(
@@ -340,20 +349,19 @@ class Compiler:
                 raise Unsupported(f"{shape}: sh:qualifiedValueShapesDisjoint")
             if not is_property or not top:
                 raise Unsupported(f"{shape}: a qualified value shape outside a targeted shape")
+            # ``conforming`` counts the values that conform to the qualified shape.
+            conforming = self.names.fresh("n")
             tests = []
             low = self.shapes.value(shape, "qualifiedMinCount")
             high = self.shapes.value(shape, "qualifiedMaxCount")
             if low is not None:
-                tests.append(f"?_n < {int(low.value)}")  # type: ignore[union-attr]
+                tests.append(f"{conforming} < {_int(low)}")
             if high is not None:
-                tests.append(f"?_n > {int(high.value)}")  # type: ignore[union-attr]
+                tests.append(f"{conforming} > {_int(high)}")
             if not tests:
                 return None
             inner = self.fails(parameter, value)
-            # ?_n counts the values that conform to the qualified shape.
-            count = self.names.fresh("n")
-            tests = [t.replace("?_n", count) for t in tests]
-            return (f"{{ SELECT {focus} (COUNT(DISTINCT {value}) AS {count}) WHERE {{ {_TARGET} "
+            return (f"{{ SELECT {focus} (COUNT(DISTINCT {value}) AS {conforming}) WHERE {{ {_TARGET} "
                     f"OPTIONAL {{ {values} FILTER NOT EXISTS {{ {inner} }} }} }} GROUP BY {focus} }} "
                     f"FILTER({' || '.join(tests)})")
         raise Unsupported(f"{shape}: sh:{component}")
