@@ -332,8 +332,8 @@ class Compiler:
         if component == "not":
             return f"{filter_values} FILTER NOT EXISTS {{ {self.fails(parameter, value)} }}"
         if component in ("and", "or", "xone"):
-            members = self.shapes.items(parameter)
-            fails = [f"EXISTS {{ {self.fails(m, value)} }}" for m in members]
+            operands = self.shapes.items(parameter)
+            fails = [f"EXISTS {{ {self.fails(m, value)} }}" for m in operands]
             if component == "and":
                 test = " || ".join(fails) or "false"
             elif component == "or":
