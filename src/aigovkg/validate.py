@@ -94,7 +94,13 @@ def _display(path: Path, base: Path) -> str:
 
 
 def _rdflib_graph(store: ox.Store):
+    import logging
+
     import rdflib
+
+    # rdflib logs a traceback for every ill-typed literal it converts; the
+    # shapes report those literals as violations, so the log is only noise.
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
     data = ox.serialize((quad.triple for quad in store), format=ox.RdfFormat.N_TRIPLES)
     graph = rdflib.Graph()
