@@ -584,5 +584,53 @@ def graph_command(kind: str, fmt: str, out: Path, source: str | None, data: Path
     click.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
 
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "atom"]), default="text", show_default=True,
+              help="atom: the feed of one topic (needs --topic).")
+@click.option("--topic", default=None, metavar="SLUG", help="Only this topic's claims and tensions.")
+@click.option("--atom-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write one Atom feed per topic, {topic}.atom, into this folder (replaced on success).")
+@out_option
+@handle_errors
+def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path | None, out: Path | None) -> None:
+    """Compare two versions of the graph: OLD and NEW are each a folder (a copy
+    of graph/) or a git revision of the repository here (HEAD~3, a tag, a commit).
+
+    Reports, per topic and per instrument: claims added or removed (per
+    source), changes of level, citation, confidence and verification, tensions
+    and relations added or removed, instrument facts changed, and the version
+    and release date of each side. Exits 0 whether or not anything changed.
+    """
+    from aigovkg.diff import diff, to_json, to_text
+    from aigovkg.errors import UsageError
+
+    if fmt == "atom" and topic is None:
+        raise UsageError("--format atom writes the feed of one topic: give --topic SLUG (or use --atom-dir DIR)")
+    if atom_dir is not None and topic is not None:
+        raise UsageError("--atom-dir writes every topic's feed; leave out --topic")
+    result = diff(old, new, topic=topic)
+    if atom_dir is not None:
+        from aigovkg.build import staged
+        from aigovkg.feeds import write_feeds
+
+        count = 0
+
+        def fill(put: Callable[[str, str | bytes], None]) -> None:
+            nonlocal count
+            count = write_feeds(result, put)
+
+        staged(atom_dir, fill)
+        click.echo(f"wrote {count} feeds to {atom_dir}", err=True)
+    if fmt == "atom":
+        from aigovkg.feeds import topic_feed
+
+        assert topic is not None
+        _emit(topic_feed(result, result.topic or topic).decode("utf-8"), out)
+    else:
+        _emit(to_json(result) if fmt == "json" else to_text(result), out)
+
+
 def main() -> None:
     cli(prog_name="aigovkg")
