@@ -21,9 +21,11 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "topics/international-coordination.html", "topics/international-coordination.json",
         "topics/international-coordination.md", "validation.txt", "index.html", "compare.html",
         "sparql.html", "style.css", "instruments/eu-ai-act.html", "jurisdictions/us-ca.html",
+        "ontology/index.html", "ontology/aigov.ttl", "ontology/aigov.jsonld", "ontology/aigov.nt",
+        "ontology/aigov.rdf", "w3id/redirects.json",
     }
     assert expected <= files
-    assert len([f for f in files if f.endswith(".html")]) == 58
+    assert len([f for f in files if f.endswith(".html")]) == 59
     assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 56
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 26

@@ -26,7 +26,7 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 34
+    assert len(NAMED) == 35
     assert len(queries.checks()) == 6
 
 

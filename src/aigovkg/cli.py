@@ -100,6 +100,13 @@ def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None
     return load(data)
 
 
+def _site_url(url: str | None) -> str | None:
+    """Check --site-url before anything is built."""
+    from aigovkg.conneg import check_site_url
+
+    return None if url is None else check_site_url(url)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigovkg")
 def cli() -> None:
@@ -315,9 +322,11 @@ def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to build into (replaced only when the build succeeds).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the built folder will be published; needed to write w3id/.htaccess.")
 @data_option
 @handle_errors
-def build(out: Path, data: Path | None) -> None:
+def build(out: Path, site_url: str | None, data: Path | None) -> None:
     """The main job: validate, then write the site, the MDX wiki, topic pages
     (Markdown, JSON) and the RDF dumps with their description.
 
@@ -326,7 +335,7 @@ def build(out: Path, data: Path | None) -> None:
     """
     from aigovkg.build import build as run
 
-    summary = run(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    summary = run(out, data=data, site_url=_site_url(site_url), progress=lambda m: click.echo(f"  {m}", err=True))
     click.echo(f"built {out}: {len(summary.files)} files, {summary.pages} site pages, "
                f"{summary.topics} topic(s), {summary.triples} triples")
 
@@ -334,9 +343,11 @@ def build(out: Path, data: Path | None) -> None:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to write the site into (replaced only on success).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the folder will be published; needed to write w3id/.htaccess.")
 @data_option
 @handle_errors
-def site(out: Path, data: Path | None) -> None:
+def site(out: Path, site_url: str | None, data: Path | None) -> None:
     """Write the static website: index with the silence index, a page per topic,
     instrument and jurisdiction, a compare page and a SPARQL page.
 
@@ -344,7 +355,8 @@ def site(out: Path, data: Path | None) -> None:
     """
     from aigovkg.build import build_site
 
-    pages = build_site(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    pages = build_site(out, data=data, site_url=_site_url(site_url),
+                       progress=lambda m: click.echo(f"  {m}", err=True))
     click.echo(f"wrote {pages} pages to {out}")
 
 
