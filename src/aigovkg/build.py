@@ -152,13 +152,17 @@ def build_site(
     """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
     from aigovkg.render.site import write_site
 
+    progress("loading")
     kg = load(data)
     count = 0
 
     def fill(put: Put) -> None:
         nonlocal count
+        progress("site")
         count = write_site(kg, put, progress=progress)
+        progress("dumps")
         write_dumps(kg, put, base_url=base_url)
+        progress("ontology")
         write_publishing(put, site_url=site_url)
 
     staged(out, fill)

@@ -100,6 +100,31 @@ def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None
     return load(data)
 
 
+def progress_option(func: F) -> F:
+    return click.option(
+        "--progress/--no-progress",
+        "progress",
+        default=None,
+        help="Report each step on standard error (default: only when standard error is a terminal).",
+    )(func)
+
+
+def _progress(enabled: bool | None) -> Callable[[str], None]:
+    """A step reporter on standard error (never standard output), or a silent one."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return lambda _message: None
+    import time
+
+    start = time.monotonic()
+
+    def report(message: str) -> None:
+        click.echo(f"  [{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return report
+
+
 def _site_url(url: str | None) -> str | None:
     """Check --site-url before anything is built."""
     from aigovkg.conneg import check_site_url
@@ -324,9 +349,10 @@ def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data:
               show_default=True, help="The folder to build into (replaced only when the build succeeds).")
 @click.option("--site-url", default=None, metavar="URL",
               help="Where the built folder will be published; needed to write w3id/.htaccess.")
+@progress_option
 @data_option
 @handle_errors
-def build(out: Path, site_url: str | None, data: Path | None) -> None:
+def build(out: Path, site_url: str | None, progress: bool | None, data: Path | None) -> None:
     """The main job: validate, then write the site, the MDX wiki, topic pages
     (Markdown, JSON) and the RDF dumps with their description.
 
@@ -335,7 +361,7 @@ def build(out: Path, site_url: str | None, data: Path | None) -> None:
     """
     from aigovkg.build import build as run
 
-    summary = run(out, data=data, site_url=_site_url(site_url), progress=lambda m: click.echo(f"  {m}", err=True))
+    summary = run(out, data=data, site_url=_site_url(site_url), progress=_progress(progress))
     click.echo(f"built {out}: {len(summary.files)} files, {summary.pages} site pages, "
                f"{summary.topics} topic(s), {summary.triples} triples")
 
@@ -345,9 +371,10 @@ def build(out: Path, site_url: str | None, data: Path | None) -> None:
               show_default=True, help="The folder to write the site into (replaced only on success).")
 @click.option("--site-url", default=None, metavar="URL",
               help="Where the folder will be published; needed to write w3id/.htaccess.")
+@progress_option
 @data_option
 @handle_errors
-def site(out: Path, site_url: str | None, data: Path | None) -> None:
+def site(out: Path, site_url: str | None, progress: bool | None, data: Path | None) -> None:
     """Write the static website: index with the silence index, a page per topic,
     instrument and jurisdiction, a compare page and a SPARQL page.
 
@@ -355,8 +382,7 @@ def site(out: Path, site_url: str | None, data: Path | None) -> None:
     """
     from aigovkg.build import build_site
 
-    pages = build_site(out, data=data, site_url=_site_url(site_url),
-                       progress=lambda m: click.echo(f"  {m}", err=True))
+    pages = build_site(out, data=data, site_url=_site_url(site_url), progress=_progress(progress))
     click.echo(f"wrote {pages} pages to {out}")
 
 
