@@ -23,7 +23,7 @@ from .conftest import run_cli
 pytestmark = pytest.mark.server
 
 SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "us",
-          "source": "policy-window", "date": "2023-07-21"}
+          "source": "policy-window", "date": "2023-07-21", "string": "policy-window"}
 
 
 def free_port() -> int:
