@@ -23,7 +23,7 @@ from .conftest import run_cli
 pytestmark = pytest.mark.server
 
 SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "us",
-          "source": "policy-window", "date": "2023-07-21"}
+          "source": "policy-window", "date": "2023-07-21", "string": "policy-window"}
 
 
 def free_port() -> int:
@@ -79,8 +79,8 @@ def test_every_named_query_gives_the_same_rows_embedded_and_remote(kg, oxigraph_
             a, b = _rows(local), _rows(far)
             assert (a if ordered else sorted(a)) == (b if ordered else sorted(b)), (named.name, params)
             compared += 1
-    assert len(NAMED) == 32
-    assert compared == 47  # every query, and again with source=policy-window where it takes one
+    assert len(NAMED) == 36
+    assert compared == 51  # every query, and again with source=policy-window where it takes one
 
 
 def test_dataframes_from_the_endpoint(oxigraph_server):

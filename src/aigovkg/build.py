@@ -74,6 +74,7 @@ def build(
     *,
     data: Path | None = None,
     base_url: str = "https://w3id.org/aigovkg/",
+    site_url: str | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> BuildSummary:
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
@@ -107,6 +108,8 @@ def build(
         write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views)
         progress("dumps")
         write_dumps(kg, put, base_url=base_url)
+        progress("ontology")
+        write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
 
     files = staged(out, fill)
@@ -125,23 +128,42 @@ def write_dumps(kg: KnowledgeGraph, put: Put, *, base_url: str) -> None:
     put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
 
 
+def write_publishing(put: Put, *, site_url: str | None) -> None:
+    """The ontology's documentation and formats under ``ontology/``, and the
+    content-negotiation table for the w3id IRIs under ``w3id/`` (the
+    ``.htaccess`` only when the site's address is known)."""
+    from aigovkg.conneg import htaccess, redirects_json
+    from aigovkg.ontodoc import write_ontology
+
+    write_ontology(put)
+    put("w3id/redirects.json", redirects_json(site_url))
+    if site_url:
+        put("w3id/.htaccess", htaccess(site_url))
+
+
 def build_site(
     out: Path,
     *,
     data: Path | None = None,
     base_url: str = "https://w3id.org/aigovkg/",
+    site_url: str | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> int:
     """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
     from aigovkg.render.site import write_site
 
+    progress("loading")
     kg = load(data)
     count = 0
 
     def fill(put: Put) -> None:
         nonlocal count
+        progress("site")
         count = write_site(kg, put, progress=progress)
+        progress("dumps")
         write_dumps(kg, put, base_url=base_url)
+        progress("ontology")
+        write_publishing(put, site_url=site_url)
 
     staged(out, fill)
     return count

@@ -100,6 +100,38 @@ def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None
     return load(data)
 
 
+def progress_option(func: F) -> F:
+    return click.option(
+        "--progress/--no-progress",
+        "progress",
+        default=None,
+        help="Report each step on standard error (default: only when standard error is a terminal).",
+    )(func)
+
+
+def _progress(enabled: bool | None) -> Callable[[str], None]:
+    """A step reporter on standard error (never standard output), or a silent one."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return lambda _message: None
+    import time
+
+    start = time.monotonic()
+
+    def report(message: str) -> None:
+        click.echo(f"  [{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return report
+
+
+def _site_url(url: str | None) -> str | None:
+    """Check --site-url before anything is built."""
+    from aigovkg.conneg import check_site_url
+
+    return None if url is None else check_site_url(url)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigovkg")
 def cli() -> None:
@@ -318,9 +350,12 @@ def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to build into (replaced only when the build succeeds).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the built folder will be published; needed to write w3id/.htaccess.")
+@progress_option
 @data_option
 @handle_errors
-def build(out: Path, data: Path | None) -> None:
+def build(out: Path, site_url: str | None, progress: bool | None, data: Path | None) -> None:
     """The main job: validate, then write the site, the MDX wiki, topic pages
     (Markdown, JSON) and the RDF dumps with their description.
 
@@ -329,7 +364,7 @@ def build(out: Path, data: Path | None) -> None:
     """
     from aigovkg.build import build as run
 
-    summary = run(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    summary = run(out, data=data, site_url=_site_url(site_url), progress=_progress(progress))
     click.echo(f"built {out}: {len(summary.files)} files, {summary.pages} site pages, "
                f"{summary.topics} topic(s), {summary.triples} triples")
 
@@ -337,9 +372,12 @@ def build(out: Path, data: Path | None) -> None:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
               show_default=True, help="The folder to write the site into (replaced only on success).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the folder will be published; needed to write w3id/.htaccess.")
+@progress_option
 @data_option
 @handle_errors
-def site(out: Path, data: Path | None) -> None:
+def site(out: Path, site_url: str | None, progress: bool | None, data: Path | None) -> None:
     """Write the static website: index with the silence index, a page per topic,
     instrument and jurisdiction, a compare page and a SPARQL page.
 
@@ -347,7 +385,7 @@ def site(out: Path, data: Path | None) -> None:
     """
     from aigovkg.build import build_site
 
-    pages = build_site(out, data=data, progress=lambda m: click.echo(f"  {m}", err=True))
+    pages = build_site(out, data=data, site_url=_site_url(site_url), progress=_progress(progress))
     click.echo(f"wrote {pages} pages to {out}")
 
 
@@ -585,6 +623,54 @@ def graph_command(kind: str, fmt: str, out: Path, source: str | None, data: Path
         nx.write_gexf(graph, buffer)
     write_atomic(out, buffer.getvalue())
     click.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "atom"]), default="text", show_default=True,
+              help="atom: the feed of one topic (needs --topic).")
+@click.option("--topic", default=None, metavar="SLUG", help="Only this topic's claims and tensions.")
+@click.option("--atom-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write one Atom feed per topic, {topic}.atom, into this folder (replaced on success).")
+@out_option
+@handle_errors
+def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path | None, out: Path | None) -> None:
+    """Compare two versions of the graph: OLD and NEW are each a folder (a copy
+    of graph/) or a git revision of the repository here (HEAD~3, a tag, a commit).
+
+    Reports, per topic and per instrument: claims added or removed (per
+    source), changes of level, citation, confidence and verification, tensions
+    and relations added or removed, instrument facts changed, and the version
+    and release date of each side. Exits 0 whether or not anything changed.
+    """
+    from aigovkg.diff import diff, to_json, to_text
+    from aigovkg.errors import UsageError
+
+    if fmt == "atom" and topic is None:
+        raise UsageError("--format atom writes the feed of one topic: give --topic SLUG (or use --atom-dir DIR)")
+    if atom_dir is not None and topic is not None:
+        raise UsageError("--atom-dir writes every topic's feed; leave out --topic")
+    result = diff(old, new, topic=topic)
+    if atom_dir is not None:
+        from aigovkg.build import staged
+        from aigovkg.feeds import write_feeds
+
+        count = 0
+
+        def fill(put: Callable[[str, str | bytes], None]) -> None:
+            nonlocal count
+            count = write_feeds(result, put)
+
+        staged(atom_dir, fill)
+        click.echo(f"wrote {count} feeds to {atom_dir}", err=True)
+    if fmt == "atom":
+        from aigovkg.feeds import topic_feed
+
+        assert topic is not None
+        _emit(topic_feed(result, result.topic or topic).decode("utf-8"), out)
+    else:
+        _emit(to_json(result) if fmt == "json" else to_text(result), out)
 
 
 def main() -> None:
