@@ -22,7 +22,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 20
+    assert len(EXAMPLES) == 22
 
 
 @pytest.mark.parametrize("line", EXAMPLES)
