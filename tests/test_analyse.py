@@ -8,6 +8,7 @@ import json
 import networkx as nx
 import pytest
 
+import aigovkg
 from aigovkg import analyse
 
 from .conftest import run_cli
@@ -95,7 +96,7 @@ def test_cli_analysis_commands(tmp_path):
     again = json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
     assert again == json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
     centrality = run_cli("centrality", "--graph", "jurisdiction", "--format", "csv")
-    assert centrality.returncode == 0 and centrality.stdout.splitlines()[1].startswith("jur:us,")
+    assert centrality.returncode == 0 and centrality.stdout.splitlines()[1].startswith("jur:un,")
     out = tmp_path / "topics.graphml"
     assert run_cli("graph", "--kind", "topic", "--format", "graphml", "--out", str(out)).returncode == 0
     back = nx.read_graphml(out)
@@ -115,3 +116,61 @@ def test_relation_graph_of_the_shipped_graph(kg):
     edge = graph["https://w3id.org/aigovkg/id/instrument/nist-ai-rmf-genai-profile"][
         "https://w3id.org/aigovkg/id/instrument/nist-ai-rmf"]
     assert edge["relations"] == ["NIST AI RMF Generative AI Profile builds-on NIST AI Risk Management Framework"]
+
+
+SMALL_JURISDICTIONS = """
+@prefix aigov: <https://w3id.org/aigovkg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix inst: <https://w3id.org/aigovkg/id/instrument/> .
+@prefix jur: <https://w3id.org/aigovkg/id/jurisdiction/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix src: <https://w3id.org/aigovkg/id/source/> .
+@prefix topic: <https://w3id.org/aigovkg/id/topic/> .
+
+src:tester a aigov:Source ; rdfs:label "Tester"@en ; skos:notation "tester" .
+jur:xa a aigov:Jurisdiction ; rdfs:label "A"@en ; skos:notation "XA" ; aigov:jurisdictionKind aigov:Country .
+jur:xb a aigov:Jurisdiction ; rdfs:label "B"@en ; skos:notation "XB" ; aigov:jurisdictionKind aigov:Country .
+jur:xc a aigov:Jurisdiction ; rdfs:label "C"@en ; skos:notation "XC" ; aigov:jurisdictionKind aigov:Subnational ;
+    aigov:partOf jur:xa .
+jur:xo a aigov:Jurisdiction ; rdfs:label "O"@en ; skos:notation "XO" ;
+    aigov:jurisdictionKind aigov:IntergovernmentalOrganisation .
+jur:xa aigov:memberOf jur:xo .
+jur:xb aigov:participatesIn jur:xo .
+<https://w3id.org/aigovkg/id/membership/tester/xa/xo> a aigov:Membership ; aigov:member jur:xa ;
+    aigov:organisation jur:xo ; aigov:membershipRole aigov:FullMember ; dcterms:source src:tester ;
+    aigov:verification aigov:Verified .
+<https://w3id.org/aigovkg/id/membership/tester/xb/xo> a aigov:Membership ; aigov:member jur:xb ;
+    aigov:organisation jur:xo ; aigov:membershipRole aigov:Participant ; dcterms:source src:tester ;
+    aigov:verification aigov:Unverified .
+inst:i1 a aigov:Instrument ; rdfs:label "One"@en ; aigov:jurisdiction jur:xa .
+inst:i2 a aigov:Instrument ; rdfs:label "Two"@en ; aigov:jurisdiction jur:xo .
+inst:i3 a aigov:Instrument ; rdfs:label "Three"@en ; aigov:jurisdiction jur:xa .
+topic:t a aigov:Topic .
+<https://w3id.org/aigovkg/id/tension/tester/t/forum-shopping/i1--i2> a aigov:Tension ;
+    aigov:tensionKind aigov:ForumShopping ; aigov:topic topic:t ; aigov:firstInstrument inst:i1 ;
+    aigov:secondInstrument inst:i2 ; dcterms:source src:tester .
+<https://w3id.org/aigovkg/id/tension/tester/t/divergence/i1--i3> a aigov:Tension ;
+    aigov:tensionKind aigov:Divergence ; aigov:topic topic:t ; aigov:firstInstrument inst:i1 ;
+    aigov:secondInstrument inst:i3 ; dcterms:source src:tester .
+"""
+
+
+def test_jurisdiction_graph_of_a_small_graph(tmp_path):
+    (tmp_path / "small.ttl").write_text(SMALL_JURISDICTIONS, encoding="utf-8")
+    graph = analyse.jurisdiction_graph(aigovkg.load(tmp_path))
+    jur = "https://w3id.org/aigovkg/id/jurisdiction/"
+    assert sorted(graph.nodes) == [jur + s for s in ("xa", "xb", "xc", "xo")]
+    edges = {(a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]): d for a, b, d in graph.edges(data=True)}
+    edges = {tuple(sorted(k)): v for k, v in edges.items()}
+    # a member that also has a tension with its organisation: both kinds, weight 2;
+    # a tension inside one jurisdiction (i1--i3) links nothing
+    assert edges == {
+        ("xa", "xc"): {"weight": 1, "relation": "part of", "tensions": 0},
+        ("xa", "xo"): {"weight": 2, "relation": "member; tension", "tensions": 1},
+        ("xb", "xo"): {"weight": 1, "relation": "participant", "tensions": 0},
+    }
+    rows = {r["node"].rsplit("/", 1)[-1]: r for r in analyse.centrality(graph)}
+    assert rows["xa"]["degree"] == 2 and rows["xa"]["weightedDegree"] == 3
+    assert rows["xa"]["betweenness"] == pytest.approx(2 / 3) and rows["xo"]["betweenness"] == pytest.approx(2 / 3)
+    assert list(analyse.jurisdiction_graph(aigovkg.load(tmp_path)).edges(data=True)) == list(graph.edges(data=True))

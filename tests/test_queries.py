@@ -27,8 +27,8 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 36
-    assert len(queries.checks()) == 7
+    assert len(NAMED) == 39
+    assert len(queries.checks()) == 8
 
 
 @pytest.mark.parametrize("named", NAMED, ids=[q.name for q in NAMED])
@@ -220,3 +220,33 @@ def test_cli_timeout_is_reported_as_an_error():
 def test_syntax_error_in_an_ad_hoc_query():
     result = run_cli("sparql", "-", stdin="SELECT ?x WHERE { ?x ")
     assert result.returncode == 2 and "SPARQL syntax error" in result.stderr
+
+
+def test_memberships_and_their_sources(kg):
+    rows = kg.results("jurisdiction-memberships").records()
+    assert len(rows) == 17
+    assert {r["verification"] for r in rows} == {"verified", "unverified"}
+    assert all(r["page"].startswith("http") for r in rows)
+    uk = kg.results("jurisdiction-memberships", jurisdiction="gb").records()
+    assert [r["organisation"].rsplit("/", 1)[-1] for r in uk] == ["coe", "g7", "oecd", "un"]
+    eu = {r["organisation"].rsplit("/", 1)[-1]: r["role"] for r in kg.results("jurisdiction-memberships", jurisdiction="eu").records()}
+    assert eu == {"g7": "participant", "oecd": "participant"}
+    japan_un = [r for r in kg.results("jurisdiction-memberships", jurisdiction="jp").records()
+                if r["organisation"].endswith("/un")]
+    assert str(japan_un[0]["since"]) == "1956-12-18"
+    # a subnational unit reaches its country's organisations
+    via = kg.results("jurisdiction-membership-instruments", jurisdiction="us-ca").records()
+    assert [r["instrument"].rsplit("/", 1)[-1] for r in via] == ["g7-hiroshima-code", "oecd-ai-principles",
+                                                                  "un-ga-ai-resolution"]
+
+
+def test_instrument_events(kg):
+    events = kg.results("instrument-events").records()
+    assert len(events) == 7 and all(r["verification"] == "unverified" and r["page"] for r in events)
+    assert [e["date"].isoformat() for e in events] == sorted(e["date"].isoformat() for e in events)
+    (revoked,) = kg.results("instrument-events", instrument="us-eo-14110").records()
+    assert (revoked["kind"], revoked["date"].isoformat(), revoked["byName"]) == (
+        "revocation", "2025-01-20", "Executive Order 14148")
+    (veto,) = kg.results("instrument-events", instrument="ca-sb-1047").records()
+    assert (veto["kind"], veto["date"].isoformat()) == ("veto", "2024-09-29")
+    assert kg.results("instrument-events", instrument="eu-ai-act").records() == []

@@ -141,24 +141,35 @@ def relation_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph
 
 
 def jurisdiction_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
-    """Jurisdictions linked by the tensions between their instruments (weight =
-    number of tensions) and by being part of one another."""
+    """Jurisdictions linked by being part of one another, by membership of an
+    organisation or forum (member or participant), and by the tensions between
+    their instruments. Each link counts 1 in the weight; the edge attribute
+    ``relation`` names its kinds ("part of", "member", "participant",
+    "tension"), joined by "; " where a pair is linked in several ways, and
+    ``tensions`` counts the tensions."""
     params: dict[str, Any] = {"source": source} if source else {}
+    links: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     graph = nx.Graph()
-    for row in kg.results("jurisdictions").records():
+    jurisdictions = kg.results("jurisdictions").records()
+    for row in jurisdictions:
         graph.add_node(row["jurisdiction"], label=row["label"], code=row["code"], kind="jurisdiction")
-    for row in kg.results("jurisdictions").records():
+    for row in jurisdictions:
         if row["partOf"]:
-            graph.add_edge(row["jurisdiction"], row["partOf"], weight=1, relation="part of")
+            links[_pair(row["jurisdiction"], row["partOf"])]["part of"] += 1
+    for row in kg.results("jurisdiction-memberships").records():
+        links[_pair(row["member"], row["organisation"])][row["role"]] += 1
     for row in kg.results("tensions", **params).records():
         a, b = row["firstJurisdiction"], row["secondJurisdiction"]
-        if a == b:
-            continue
-        if graph.has_edge(a, b) and graph[a][b].get("relation") == "tension":
-            graph[a][b]["weight"] += 1
-        else:
-            graph.add_edge(a, b, weight=1, relation="tension")
+        if a != b:
+            links[_pair(a, b)]["tension"] += 1
+    for (a, b), kinds in sorted(links.items()):
+        graph.add_edge(a, b, weight=sum(kinds.values()), relation="; ".join(sorted(kinds)),
+                       tensions=kinds.get("tension", 0))
     return graph
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 def backbone(graph: nx.Graph, *, k: int = 3) -> nx.Graph:

@@ -106,13 +106,15 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              i=i, facts=[{**f, "value": str(f["value"])} for f in facts],
              coverage=kg.results("instrument-coverage", instrument=slug).records(),
              tensions=kg.results("instrument-tensions", instrument=slug).records(),
-             relations=kg.results("instrument-relations", instrument=slug).records())
+             relations=kg.results("instrument-relations", instrument=slug).records(),
+             events=kg.results("instrument-events", instrument=slug).records())
 
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
              {"@context": SCHEMA, "@type": "AdministrativeArea", "@id": j["jurisdiction"], "name": j["label"],
               "identifier": j["code"]},
              j=j, instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
+             memberships=kg.results("jurisdiction-memberships", jurisdiction=j["slug"]).records(),
              gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
 
     matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}

@@ -86,11 +86,13 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
         }, "wiki_instrument.md.j2", i=i, facts=facts,
              coverage=kg.results("instrument-coverage", instrument=i["slug"]).records(),
              tensions=kg.results("instrument-tensions", instrument=i["slug"]).records(),
-             relations=kg.results("instrument-relations", instrument=i["slug"]).records())
+             relations=kg.results("instrument-relations", instrument=i["slug"]).records(),
+             events=kg.results("instrument-events", instrument=i["slug"]).records())
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
                                             "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
              "wiki_jurisdiction.md.j2", j=j,
+             memberships=kg.results("jurisdiction-memberships", jurisdiction=j["slug"]).records(),
              instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
              gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
     return count
