@@ -50,7 +50,7 @@ def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):
     assert bad.returncode == 2 and ".png or .svg" in bad.stderr
 
 
-@pytest.mark.parametrize("kind,nodes,edges", [("tensions", 6, 3), ("topics", 13, None)])
+@pytest.mark.parametrize("kind,nodes,edges", [("tensions", 7, 6), ("topics", 13, None)])
 def test_network_pictures_have_a_mark_per_node_and_edge(kg, tmp_path, kind, nodes, edges):
     from matplotlib.collections import LineCollection, PathCollection
 

@@ -123,10 +123,13 @@ def test_cli_prints_the_page_in_every_format(tmp_path):
                               "not_assessed": 0}
 
 
-def test_default_view_marks_unreviewed_claims(kg):
+def test_default_view_marks_unverified_and_unassessed_claims(kg):
     text = render_topic(topic_page(kg, TOPIC), "markdown")
     assert "| Source |" in text
-    assert "Policy Window (unverified)" in text
+    assert "aigovkg (unverified)" in text
+    # every instrument has this project's claim, so no row falls back to Policy Window's
+    assert "Policy Window (unverified)" not in text
+    assert "| Meta Frontier AI Framework | US | not-assessed | — | aigovkg (unverified) |" in text
 
 
 def test_unknown_topic_and_source_are_input_errors():
@@ -142,7 +145,11 @@ def test_disagreements_are_listed_with_both_citations(kg):
     page = topic_page(kg, TOPIC)
     found = {d.instrument.rsplit("/", 1)[-1]: d for d in page.disagreements}
     assert set(found) == {"coe-ai-convention", "eu-ai-act", "us-eo-14110", "cn-genai-interim-measures",
-                          "oecd-ai-principles"}
+                          "oecd-ai-principles", "uk-ai-white-paper", "g7-hiroshima-code", "un-ga-ai-resolution",
+                          "nist-ai-rmf", "ca-sb-1047", "br-pl-2338-2023"}
+    # a cell this project could not assess states no level: it is not a disagreement
+    assert not {"meta-frontier-ai-framework", "sg-model-ai-genai", "jp-meti-ai-guidelines",
+                "nist-ai-rmf-genai-profile"} & set(found)
     oecd = found["oecd-ai-principles"]
     assert (oecd.source_a, oecd.level_a, oecd.source_b, oecd.level_b) == ("aigovkg", "governs", "policy-window", "silent")
     assert oecd.citation_a and "2.5" in oecd.citation_a
@@ -155,7 +162,8 @@ def test_reviewed_view_prefers_this_projects_claims(kg):
     rows = {r.instrument.rsplit("/", 1)[-1]: r for r in page.coverage}
     assert len(rows) == 26
     assert rows["oecd-ai-principles"].source == "aigovkg" and rows["oecd-ai-principles"].level == "governs"
-    assert rows["nist-ai-rmf"].source == "Policy Window"
+    assert {r.source for r in rows.values()} == {"aigovkg"}
+    assert rows["nist-ai-rmf"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"
     assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
     assert page.primacy[0].label == "OECD AI Principles (Recommendation)"
 

@@ -12,6 +12,7 @@ import pytest
 from .conftest import run_cli
 
 CLAIMS = "claims/policy-window/international-coordination.ttl"
+REVIEW = "claims/aigovkg/international-coordination.ttl"
 EU = "instruments/eu-ai-act.ttl"
 PREFIXES = """
 @prefix aigov: <https://w3id.org/aigovkg/ontology#> .
@@ -60,9 +61,9 @@ MISTAKES = [
      "aigov:coverageLevel aigov:Governs ; aigov:citation \"Art. 1\" ; dcterms:source src:policy-window ; "
      "aigov:confidence aigov:ConfidenceNotStated ; aigov:verification aigov:Unverified .\n",
      "check:one-claim-per-source", "claim:policy-window/international-coordination/eu-ai-act-bis"),
-    ("instrument-without-claim", CLAIMS,
-     "<https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/nist-ai-rmf> a aigov:CoverageClaim ;",
-     "<https://w3id.org/aigovkg/id/claim/policy-window/x/y> a aigov:Thing ;",
+    ("instrument-without-claim", REVIEW,
+     "<https://w3id.org/aigovkg/id/claim/aigovkg/international-coordination/nist-ai-rmf> a aigov:CoverageClaim ;",
+     "<https://w3id.org/aigovkg/id/claim/aigovkg/x/y> a aigov:Thing ;",
      "check:claim-for-every-instrument", "topic:international-coordination", "topics.ttl"),
     ("governs-without-citation", CLAIMS, '    aigov:citation "Declaration §8-10 (international coordination is the operative ask)" ;\n', "",
      "aigov:CoverageNeedsCitation", "claim:policy-window/international-coordination/bletchley-declaration"),
