@@ -20,24 +20,42 @@ from aigovkg.errors import InputError
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """One Turtle file and the number of triples it held."""
+    """One Turtle file that was loaded."""
 
     path: Path
-    triples: int
 
 
 @dataclass(frozen=True)
 class LoadedGraph:
-    """The result of loading: the store and where each subject was defined."""
+    """The result of loading: the store, and where each subject was defined.
+
+    Which files describe a subject is only needed to report violations, so
+    it is worked out on first use (one more parse of the files), not while
+    loading: loading stays inside Oxigraph, with no per-triple Python work.
+    """
 
     store: ox.Store
     data_dir: Path
     files: tuple[LoadedFile, ...]
-    subject_files: Mapping[str, tuple[Path, ...]] = field(repr=False)
+    _index: dict[str, tuple[Path, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def triples(self) -> int:
         return len(self.store)
+
+    @property
+    def subject_files(self) -> Mapping[str, tuple[Path, ...]]:
+        """Every IRI subject and the files that hold triples about it."""
+        if not self._index:
+            subjects: dict[str, list[Path]] = {}
+            for loaded in self.files:
+                for quad in parse_turtle(loaded.path):
+                    if isinstance(quad.subject, ox.NamedNode):
+                        owners = subjects.setdefault(quad.subject.value, [])
+                        if not owners or owners[-1] != loaded.path:
+                            owners.append(loaded.path)
+            self._index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in subjects.items()})
+        return MappingProxyType(self._index)
 
     def files_of(self, iri: str) -> tuple[Path, ...]:
         """The files that hold triples about ``iri`` as subject."""
@@ -102,15 +120,22 @@ def load_graph(
     paths.extend(extra_files)
     store = ox.Store()
     loaded: list[LoadedFile] = []
-    subjects: dict[str, list[Path]] = {}
     for path in paths:
-        quads = parse_turtle(path)
-        store.extend(quads)
-        loaded.append(LoadedFile(path, len(quads)))
-        for quad in quads:
-            if isinstance(quad.subject, ox.NamedNode):
-                owners = subjects.setdefault(quad.subject.value, [])
-                if not owners or owners[-1] != path:
-                    owners.append(path)
-    frozen = {iri: tuple(dict.fromkeys(owners)) for iri, owners in subjects.items()}
-    return LoadedGraph(store, data_dir, tuple(loaded), MappingProxyType(frozen))
+        _load_into(store, path)
+        loaded.append(LoadedFile(path))
+    return LoadedGraph(store, data_dir, tuple(loaded))
+
+
+def _load_into(store: ox.Store, path: Path) -> None:
+    """Parse one Turtle file straight into the store (blank nodes renamed, so
+    that ``_:b`` in two files stays two nodes); errors as in parse_turtle."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        store.load(data, format=ox.RdfFormat.TURTLE)
+    except SyntaxError as exc:
+        raise InputError(_syntax_message(path, exc)) from None
+    except ValueError as exc:  # pyoxigraph reports some encoding errors this way
+        raise InputError(f"{path}: {exc}") from None

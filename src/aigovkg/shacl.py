@@ -281,7 +281,10 @@ class Compiler:
         if component == "maxCount":
             return self._count(focus, values, value, ">", _int(parameter), top=top)
         if component == "class":
-            return f"{filter_values} FILTER NOT EXISTS {{ {value} <{RDF}type>/<{RDFS}subClassOf>* {_term(parameter)} . }}"
+            instance = f"{value} <{RDF}type>/<{RDFS}subClassOf>* {_term(parameter)} ."
+            if top:  # an anti-join against all instances at once
+                return f"{filter_values} MINUS {{ {instance} }}"
+            return f"{filter_values} FILTER NOT EXISTS {{ {instance} }}"
         if component == "datatype":
             return f"{filter_values} {self._datatype(parameter, value)}"
         if component == "nodeKind":
@@ -368,6 +371,10 @@ class Compiler:
 
     def _count(self, focus: str, values: str, value: str, op: str, limit: int, *, top: bool) -> str:
         """Fewer than / more than ``limit`` distinct values."""
+        if top and op == ">" and limit == 1:
+            # Two distinct values: a join, cheaper than grouping every focus node.
+            other = self.names.fresh("o")
+            return f"{values} {values.replace(value, other)} FILTER(!sameTerm({value}, {other}))"
         if top:
             # Grouped set-at-a-time; the targets are put into the sub-select
             # so that focus nodes without any value are counted as 0.
