@@ -117,32 +117,56 @@ def test_two_builds_into_the_same_folder_leave_one_complete_build(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+STAGES = ["loading", "validating", "topic pages", "site", "wiki", "dumps"]
 DELAYS = [0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
+NEW = b"(international coordination is the operative ask, new)"
 
 
-@pytest.mark.reliability("`aigovkg build` killed with SIGKILL after 0.5, 1, 2, 3, 5 and 8 s",
-                         "the previous output is byte-identical after every kill (or, if the build had already "
-                         "finished, it is the complete new build)")
+def _kill_and_check(out: Path, process: subprocess.Popen[bytes], before: dict[str, bytes],
+                    new: dict[str, bytes]) -> bool:
+    """SIGKILL the build if it still runs; the output must be the previous one
+    or, if the build had already swapped its output in, the complete new one."""
+    running = process.poll() is None
+    if running:
+        process.send_signal(signal.SIGKILL)
+    process.wait(600)
+    after = _snapshot(out)
+    assert after in (before, new), "a killed build left a partial output"
+    return running
+
+
+@pytest.mark.reliability("`aigovkg build` killed with SIGKILL at each stage it reports (loading, validating, topic "
+                         "pages, site, wiki, dumps) and after 0.5, 1, 2, 3, 5 and 8 s",
+                         "the previous output is byte-identical after every kill that lands before the swap, "
+                         "and the complete new build after one that lands later; never a mix")
 def test_a_killed_build_leaves_the_previous_output_intact(tmp_path: Path, data_copy: Path, reference):
     out = tmp_path / "site"
     setup = _build(out)
     assert setup.wait(600) == 0
     assert _snapshot(out) == reference
-    path = data_copy / "instruments" / "eu-ai-act.ttl"
-    path.write_text(path.read_text().replace('rdfs:label "EU AI Act"@en', 'rdfs:label "EU AI Act (new)"@en', 1))
-    killed = 0
-    for delay in DELAYS:
+    path = data_copy / "claims" / "policy-window" / "international-coordination.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("(international coordination is the operative ask)") == 1
+    path.write_text(text.replace("(international coordination is the operative ask)", NEW.decode()),
+                    encoding="utf-8")
+    fresh = _build(tmp_path / "new", data_copy)
+    assert fresh.wait(600) == 0
+    new = _snapshot(tmp_path / "new")
+    assert new != reference and any(NEW in data for data in new.values())
+    killed_at_stage = 0
+    for stage in STAGES:
+        before = _snapshot(out)
+        process = _build(out, data_copy)
+        assert process.stderr is not None
+        for line in process.stderr:  # the build reports each stage on stderr as it starts it
+            if line.decode().strip() == stage:
+                break
+        killed_at_stage += _kill_and_check(out, process, before, new)
+        assert _snapshot(out) == before
+    assert killed_at_stage == len(STAGES) == 6
+    for delay in DELAYS:  # whatever point these land on, the output is whole
         before = _snapshot(out)
         process = _build(out, data_copy)
         time.sleep(delay)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.wait(600)
-        after = _snapshot(out)
-        if after != before:
-            assert process.returncode == 0, f"killed after {delay} s and the output changed"
-            assert any(b"EU AI Act (new)" in data for data in after.values())
-            assert set(after) == set(reference)
+        _kill_and_check(out, process, before, new)
     assert len(DELAYS) == 6
-    assert killed >= 3  # most kills land mid-build; the rest prove nothing but do no harm
