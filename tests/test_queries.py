@@ -166,6 +166,9 @@ def listener():
     server.close()
 
 
+@pytest.mark.reliability("SERVICE (constant and variable IRI, also spelled `\\u0053ERVICE`), FROM, FROM NAMED, LOAD, "
+                         "INSERT, DELETE on the embedded graph (API and `aigovkg sparql`)",
+                         "refused before evaluation (exit 2); a listener on 127.0.0.1 sees no connection")
 @pytest.mark.parametrize("template", REFUSED)
 def test_unsafe_queries_are_refused_and_nothing_connects(kg, listener, template):
     port, seen = listener
@@ -203,6 +206,8 @@ def test_construct_as_turtle_and_jsonld():
     assert "@context" in doc
 
 
+@pytest.mark.reliability("A cross product of the whole graph 4 times (API)",
+                         "the worker is stopped at the time limit; the caller gets a clear error and runs the next query")
 def test_runaway_query_is_stopped_by_the_time_limit(kg):
     cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with pytest.raises(QueryError, match="time limit"):
@@ -211,6 +216,8 @@ def test_runaway_query_is_stopped_by_the_time_limit(kg):
     assert kg.sparql_results("ASK { ?s ?p ?o }") is True
 
 
+@pytest.mark.reliability("A cross product of the whole graph 4 times (`aigovkg sparql --timeout 1`)",
+                         "exit 2, one line naming the time limit, no traceback")
 def test_cli_timeout_is_reported_as_an_error():
     cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     result = run_cli("sparql", "-", "--timeout", "1", stdin=cross)

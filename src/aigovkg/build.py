@@ -7,14 +7,16 @@ previous output untouched.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aigovkg._io import exchange, make_temp_dir
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError
 
@@ -41,7 +43,7 @@ def staged(out: Path, fill: Callable[[Put], None]) -> tuple[str, ...]:
         raise AigovkgError(f"{out} exists and is not a folder")
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    staging = make_temp_dir(parent, out.name)
     written: list[str] = []
 
     def put(rel: str, data: str | bytes) -> None:
@@ -60,13 +62,31 @@ def staged(out: Path, fill: Callable[[Put], None]) -> tuple[str, ...]:
 
 
 def _swap(staging: Path, out: Path) -> None:
-    old = None
-    if out.exists():
+    """Put ``staging`` in place of ``out``. Where the system can, the two are
+    exchanged in one atomic rename, so there is no moment without ``out`` (a
+    build killed at any point, or two builds at once, leave a complete one)."""
+    while True:
+        try:
+            os.rename(staging, out)  # only succeeds when out is absent (or an empty folder)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+                raise
+        try:
+            swapped = exchange(staging, out)
+        except FileNotFoundError:  # out went away meanwhile: rename again
+            continue
+        if swapped:
+            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous output
+            return
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(out, old)
+        try:
+            os.replace(staging, out)
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+        return
 
 
 def build(

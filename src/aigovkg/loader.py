@@ -1,12 +1,18 @@
 """Load stage: Turtle files into an in-memory Oxigraph store.
 
 Parsing is strict (pyoxigraph): malformed Turtle is rejected with the file,
-line and column, and nothing is loaded. Every subject remembers the files
-that describe it, so that validation can name the file behind a violation.
+line and column, and nothing is loaded. The graph is RDF 1.1: RDF 1.2 syntax
+(triple terms, reifiers, annotations, base directions, VERSION) is refused, as
+are NUL bytes, ill-typed XSD literals and blank nodes nested or chained deeper
+than ``MAX_BLANK_DEPTH`` (their canonical labelling would take time and memory
+without bound). A UTF-8 byte-order mark at the start of a file is skipped.
+Every subject remembers the files that describe it, so that validation can
+name the file behind a violation.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +21,31 @@ from types import MappingProxyType
 import pyoxigraph as ox
 
 from aigovkg import resources
+from aigovkg._literals import ill_typed
 from aigovkg.errors import InputError
+
+MAX_BLANK_DEPTH = 64
+_BOM = b"\xef\xbb\xbf"
+# Turtle tokens inside which RDF 1.2 markers mean nothing: strings, IRIs,
+# escaped local-name characters and comments.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^\x00-\x20<>"{}|^`\\]*>'
+    r"|\\."
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+_RDF12 = re.compile(
+    r"(<<|>>|\{\||\|\}|~)"
+    r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*(--)(?:ltr|rtl)"
+    r"|(?:^|(?<=[\s.]))(@version|version)(?=\s)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_RDF12_NAMES = {"<<": "triple terms (<< >>)", ">>": "triple terms (<< >>)", "{|": "annotations ({| |})",
+                "|}": "annotations ({| |})", "~": "reifiers (~)"}
 
 
 @dataclass(frozen=True)
@@ -75,13 +105,20 @@ def data_files(data_dir: Path) -> list[Path]:
 
 
 def parse_turtle(path: Path) -> list[ox.Quad]:
-    """Parse one Turtle file strictly; a syntax error names file, line and column."""
+    """Parse one Turtle file strictly; an error names file, line and column."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        prefix = data[:nul].decode("utf-8", "replace")
+        line, column = _position(prefix, len(prefix))
+        raise InputError(f"{path}:{line}:{column}: Turtle syntax error: a NUL byte (is this a binary file?)")
     try:
-        return list(
+        quads = list(
             ox.parse(
                 data,
                 format=ox.RdfFormat.TURTLE,
@@ -93,16 +130,98 @@ def parse_turtle(path: Path) -> list[ox.Quad]:
         raise InputError(_syntax_message(path, exc)) from None
     except ValueError as exc:  # pyoxigraph reports some encoding errors this way
         raise InputError(f"{path}: {exc}") from None
+    _check_rdf11(path, data, quads)
+    _check_literals(path, data, quads)
+    _check_blank_depth(path, quads)
+    return quads
 
 
 def _syntax_message(path: Path, exc: SyntaxError) -> str:
-    text = str(exc.msg if exc.msg else exc)
+    text = " ".join(str(exc.msg if exc.msg else exc).split())
     # pyoxigraph says "Parser error between line L column C and ...: what"; keep the what.
     if text.startswith("Parser error") and ": " in text:
         text = text.split(": ", 1)[1]
     line = exc.lineno or 1
     column = exc.offset or 1
     return f"{path}:{line}:{column}: Turtle syntax error: {text}"
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """Line and column (from 1) of ``index`` in ``text``."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _check_rdf11(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
+    """Refuse RDF 1.2 syntax, which pyoxigraph accepts: aigovkg data is RDF 1.1."""
+    rdf12 = any(
+        isinstance(q.subject, ox.Triple)
+        or isinstance(q.object, ox.Triple)
+        or (isinstance(q.object, ox.Literal) and q.object.direction is not None)
+        for q in quads
+    )
+    if not rdf12 and b"version" not in data.lower():
+        return
+    text = data.decode("utf-8", "replace")
+    code = _SKIP.sub(lambda m: " " * len(m.group(0)), text)
+    match = _RDF12.search(code)
+    if match is None:
+        if not rdf12:
+            return
+        what, (line, column) = "triple terms or base directions", (1, 1)
+    else:
+        what = _RDF12_NAMES.get(match.group(1) or "", "triple terms (<< >>)")
+        if match.group(2):
+            what = "base directions (@lang--ltr, @lang--rtl)"
+        elif match.group(3):
+            what = "a VERSION directive"
+        line, column = _position(code, match.start())
+    raise InputError(f"{path}:{line}:{column}: Turtle syntax error: RDF 1.2 syntax ({what}) is not allowed; "
+                     "aigovkg data is RDF 1.1")
+
+
+def _check_literals(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
+    """Refuse literals outside the lexical space of their XSD datatype."""
+    for quad in quads:
+        term = quad.object
+        if not isinstance(term, ox.Literal) or term.language is not None:
+            continue
+        problem = ill_typed(term.value, term.datatype.value)
+        if problem is None:
+            continue
+        shown = term.value if len(term.value) <= 60 else term.value[:57] + "..."
+        text = data.decode("utf-8", "replace")
+        index = text.find(f'"{term.value}"')
+        where = "{}:{}:{}".format(path, *_position(text, index)) if index >= 0 else str(path)
+        raise InputError(f"{where}: ill-typed literal \"{' '.join(shown.split())}\": {problem}")
+
+
+def _check_blank_depth(path: Path, quads: list[ox.Quad]) -> None:
+    """Refuse chains of blank nodes (nested ``[ ]`` or long collections) deeper
+    than ``MAX_BLANK_DEPTH``: canonical labelling (RDFC-1.0) of such chains
+    takes time and memory that grow without bound."""
+    children: dict[ox.BlankNode, list[ox.BlankNode]] = {}
+    for quad in quads:
+        if isinstance(quad.subject, ox.BlankNode) and isinstance(quad.object, ox.BlankNode):
+            children.setdefault(quad.subject, []).append(quad.object)
+    depth: dict[ox.BlankNode, int] = {}
+    for root in children:
+        stack: list[tuple[ox.BlankNode, bool]] = [(root, False)]
+        on_path: set[ox.BlankNode] = set()
+        while stack:
+            node, done = stack.pop()
+            if done:
+                on_path.discard(node)
+                depth[node] = 1 + max((depth.get(c, 0) for c in children.get(node, ())), default=0)
+                if depth[node] > MAX_BLANK_DEPTH:
+                    raise InputError(
+                        f"{path}: blank nodes nested or chained deeper than {MAX_BLANK_DEPTH} levels "
+                        "(nested [ ] or a collection of more items); give the nodes IRIs"
+                    )
+            elif node not in depth and node not in on_path:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in children.get(node, ()))
 
 
 def load_graph(

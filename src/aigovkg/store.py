@@ -7,8 +7,11 @@ loaded graph; nothing in it reaches the network. The curated prefixes
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import multiprocessing.connection
+import os
+import resource
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -16,6 +19,8 @@ import pyoxigraph as ox
 from aigovkg.errors import QueryError
 from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions
+
+WORKER_MEMORY = 2 * 2**30
 
 
 class Engine(Protocol):
@@ -64,30 +69,31 @@ class EmbeddedEngine:
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
 
-    def run_isolated(self, text: str, *, timeout: float) -> ResultTable | bool | list[ox.Triple]:
-        """Run an untrusted query in a forked worker process with a time limit.
+    def run_isolated(
+        self, text: str, *, timeout: float, memory: int = WORKER_MEMORY
+    ) -> ResultTable | bool | list[ox.Triple]:
+        """Run an untrusted query in a forked worker process with a time limit
+        and a memory limit (``memory`` bytes beyond what the caller already uses).
 
         The worker shares the loaded store copy-on-write, so nothing is reloaded.
-        A query that runs too long is stopped; one that crashes the engine takes
-        down only the worker, never the caller.
+        A query that runs too long is stopped; one that needs too much memory or
+        crashes the engine takes down only the worker, never the caller.
         """
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        worker = context.Process(target=_worker, args=(self.store, text, sender), daemon=True)
+        worker = context.Process(target=_worker, args=(self.store, text, sender, memory), daemon=True)
         worker.start()
         sender.close()
         try:
             if not receiver.poll(timeout):
                 if worker.is_alive():
                     raise QueryError(f"query stopped: it ran longer than the {timeout:g} s time limit")
-                raise QueryError(f"query crashed the query worker (exit {worker.exitcode}); nothing else was affected")
+                raise QueryError(_crashed(worker.exitcode, memory))
             try:
                 payload = receiver.recv_bytes()
             except EOFError:
                 worker.join(5)
-                raise QueryError(
-                    f"query crashed the query worker (exit {worker.exitcode}); nothing else was affected"
-                ) from None
+                raise QueryError(_crashed(worker.exitcode, memory)) from None
         finally:
             if worker.is_alive():
                 worker.kill()
@@ -104,7 +110,34 @@ class EmbeddedEngine:
         return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def _worker(store: ox.Store, text: str, sender: multiprocessing.connection.Connection) -> None:
+def _crashed(exitcode: int | None, memory: int) -> str:
+    return (f"query stopped: the query worker ended (exit {exitcode}), most likely beyond its "
+            f"{memory / 2**30:g} GiB memory limit; nothing else was affected")
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at its current size plus ``extra`` bytes."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            current = int(handle.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return  # not Linux: only the time limit applies
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker(store: ox.Store, text: str, sender: multiprocessing.connection.Connection, memory: int) -> None:
+    _limit_memory(memory)
+    # An engine that aborts (out of memory) prints a Rust backtrace; the caller
+    # reports the failure in one line instead.
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     try:
         result = store.query(text, prefixes=dict(PREFIXES))
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):

@@ -9,6 +9,7 @@ node, so a curator can go straight to the line to fix.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -181,10 +182,18 @@ def _run_pyshacl(loaded: LoadedGraph, *, shapes_file: Path | None = None) -> tup
     shapes = rdflib.Graph()
     shapes.parse(shapes_file or resources.shapes_file(), format="turtle")
     shape_count = len(set(shapes.subjects(RDF.type, rdflib.URIRef(SH + "NodeShape"))))
-    data = _rdflib_graph(loaded.store)
-    _conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
-    )
+    # rdflib logs a traceback for each ill-typed literal it converts; the shapes
+    # report those literals (sh:datatype), so the log would only be noise.
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.CRITICAL)
+    try:
+        data = _rdflib_graph(loaded.store)
+        _conforms, results, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
+        )
+    finally:
+        term_log.setLevel(level)
     sh = rdflib.Namespace(SH)
     violations = []
     # Only the report's own results: nested ones (sh:detail, from sh:node) are

@@ -15,6 +15,9 @@ from aigovkg.namespaces import curie
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|{}])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# What would open a block (heading, list, fence, setext line) or, in MDX, an
+# ESM import/export, when the text lands at the start of a line.
+_MD_LEADING = re.compile(r"^(?:([#+=~-])|(i)(?=mport\b)|(e)(?=xport\b)|([0-9]{1,9})([.)]))")
 
 
 class PageFormat(StrEnum):
@@ -33,11 +36,24 @@ def md(text: object) -> str:
     'council_of_europe'
     >>> md("{x}")
     '\\\\{x\\\\}'
+    >>> md("import x from 'y'")
+    "&#105;mport x from 'y'"
+    >>> md("# 1. heading")
+    '\\\\# 1. heading'
     """
     if text is None:
         return ""
     flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
+    return _MD_LEADING.sub(_escape_leading, escaped)
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    if match.group(2) or match.group(3):
+        return f"&#{ord(match.group(0))};"
+    return match.group(4) + "\\" + match.group(5)
 
 
 def lower_first(text: str) -> str:

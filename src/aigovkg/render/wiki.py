@@ -8,6 +8,7 @@ that braces and angle brackets cannot open JSX in MDX; links are relative.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from aigovkg.model import TopicPage, topic_pages
 from aigovkg.render import _environment
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+# Characters YAML readers refuse in a document ("special characters are not allowed").
+_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def yaml_string(value: object) -> str:
@@ -25,11 +28,13 @@ def yaml_string(value: object) -> str:
     '"NO"'
     >>> yaml_string('a "b"\\nc')
     '"a \\\\"b\\\\"\\\\nc"'
+    >>> yaml_string("del\\x7f")
+    '"del\\\\u007F"'
     """
     text = json.dumps(str(value), ensure_ascii=False)
     for char, escape in _UNSAFE.items():
         text = text.replace(char, escape)
-    return text
+    return _NON_PRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04X}", text)
 
 
 def front_matter(fields: Mapping[str, Any]) -> str:

@@ -1,0 +1,213 @@
+"""Bad data: malformed Turtle of every kind the W3C negative syntax tests
+cover, RDF 1.2 syntax, ill-typed literals, conflicting files, blank-node
+collisions, odd bytes and very large or deep inputs. Each is refused with a
+one-line error naming file, line and column (exit 2, no traceback), reported
+by validation naming the files, or loaded within a bounded amount of memory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import aigovkg
+from aigovkg import resources
+from aigovkg.errors import InputError
+from aigovkg.loader import MAX_BLANK_DEPTH, load_graph, parse_turtle
+
+from ._measure import GB, run_measured
+from .conftest import run_cli
+from .turtle_cases import CASES, HEADER, NOT_RDF12
+
+EX = "http://example.org/"
+
+
+def _write(folder: Path, name: str, text: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape"))
+    return path
+
+
+def _one_line_error(result, name: str = "broken.ttl") -> re.Match[str]:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aigovkg: error: "), result.stderr
+    match = re.search(rf"{re.escape(name)}:(\d+):(\d+): ", lines[0])
+    assert match, lines[0]
+    return match
+
+
+def test_malformed_case_count():
+    assert len(CASES) == 66
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.reliability("Malformed Turtle: 66 cases covering the W3C negative syntax categories (bad IRIs and "
+                         "\\u escapes, bad string escapes and unicode, undefined or malformed prefixes and base, "
+                         "literal or blank node or collection as subject/predicate, N3 extras, bad literals and "
+                         "numbers, missing `.`), RDF 1.2 syntax, NUL bytes",
+                         "`aigovkg validate --data` exits 2 with one line `file:line:col: ...`, no traceback")
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_malformed_turtle_is_refused_with_file_line_column(case, tmp_path: Path):
+    _name, body, line = case
+    _write(tmp_path / "data", "broken.ttl", HEADER + body)
+    match = _one_line_error(run_cli("validate", "--data", str(tmp_path / "data")))
+    assert int(match.group(1)) == line
+
+
+@pytest.mark.reliability("Turtle 1.1 that merely looks like RDF 1.2 (`VERSION`, `<<`, `~`, `{|`, `--ltr` inside "
+                         "strings, IRIs, comments, escaped names)", "loads")
+def test_rdf11_lookalikes_load(tmp_path: Path):
+    _write(tmp_path, "ok.ttl", HEADER + NOT_RDF12)
+    loaded = load_graph(tmp_path, ontology=False)
+    assert loaded.triples == 4
+    assert all(not isinstance(q.object, ox.Triple) for q in loaded.store)
+
+
+ILL_TYPED = [
+    ("date", 'ex:s ex:p "2024-02-30"^^xsd:date .\n', "2024-02-30", "not a valid xsd:date (no such day)"),
+    ("integer", 'ex:s ex:p "abc"^^xsd:integer .\n', "abc", "not a valid xsd:integer"),
+    ("boolean", 'ex:s ex:p "yes"^^xsd:boolean .\n', "yes", "not a valid xsd:boolean"),
+    ("dateTime", 'ex:s ex:p "2024-06-13T25:00:00"^^xsd:dateTime .\n', "2024-06-13T25:00:00",
+     "not a valid xsd:dateTime"),
+    ("decimal", 'ex:s ex:p "1,5"^^xsd:decimal .\n', "1,5", "not a valid xsd:decimal"),
+]
+
+
+@pytest.mark.reliability('Ill-typed literals: `"2024-02-30"^^xsd:date`, `"abc"^^xsd:integer`, bad booleans, '
+                         "date-times, decimals", "exit 2: `file:line:col: ill-typed literal \"...\": not a valid "
+                         "xsd:...`")
+@pytest.mark.parametrize("case", ILL_TYPED, ids=[c[0] for c in ILL_TYPED])
+def test_ill_typed_literal_is_refused_naming_the_file(case, tmp_path: Path):
+    _name, body, value, problem = case
+    _write(tmp_path / "data", "broken.ttl", HEADER + body)
+    result = run_cli("validate", "--data", str(tmp_path / "data"))
+    match = _one_line_error(result)
+    assert match.group(1) == "3"
+    assert f'ill-typed literal "{value}": {problem}' in result.stderr
+
+
+def test_ill_typed_count():
+    assert len(ILL_TYPED) == 5
+
+
+def test_well_typed_edge_values_load(tmp_path: Path):
+    _write(tmp_path, "ok.ttl", HEADER + 'ex:s ex:p "2024-02-29"^^xsd:date, "2000-02-29Z"^^xsd:date, '
+           '"-12"^^xsd:integer, "1"^^xsd:boolean, ".5"^^xsd:decimal, "2024-06-13T24:00:00"^^xsd:dateTime, '
+           '"12345-01-31"^^xsd:date, "INF"^^xsd:double .\n')
+    assert load_graph(tmp_path, ontology=False).triples == 8
+
+
+@pytest.mark.reliability("An ill-typed literal of a type the loader does not check "
+                         '(`"2024-13"^^xsd:gYearMonth` as a date in force)',
+                         "validation fails (exit 1) naming the rule, the node and the file; no rdflib traceback")
+def test_unchecked_ill_typed_literal_is_a_clear_violation(data_copy: Path):
+    path = data_copy / "instruments" / "eu-ai-act.ttl"
+    path.write_text(path.read_text() + '\ninst:eu-ai-act aigov:dateInForce "2024-13"^^xsd:gYearMonth .\n')
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Failed to convert" not in result.stderr
+    assert ("graph/instruments/eu-ai-act.ttl: inst:eu-ai-act [aigov:dateInForce]: "
+            "aigov:InstrumentDateInForceIsADate") in result.stdout
+
+
+@pytest.mark.reliability("One instrument given two statuses in two files",
+                         "validation fails (exit 1); the violation names both files")
+def test_conflicting_values_in_two_files_name_both(data_copy: Path):
+    other = data_copy / "instruments" / "ca-sb-1047.ttl"
+    other.write_text(other.read_text() + "\n<https://w3id.org/aigovkg/id/instrument/eu-ai-act> "
+                     "<https://w3id.org/aigovkg/ontology#status> <https://w3id.org/aigovkg/ontology#Repealed> .\n")
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if "aigov:InstrumentHasOneStatus" in x)
+    assert line.startswith("graph/instruments/ca-sb-1047.ttl, graph/instruments/eu-ai-act.ttl: inst:eu-ai-act")
+
+
+@pytest.mark.reliability("The same blank-node label `_:b` in two files", "two distinct nodes, not one")
+def test_blank_node_labels_do_not_collide_across_files(tmp_path: Path):
+    _write(tmp_path, "a.ttl", HEADER + 'ex:a ex:has _:b . _:b ex:name "A" .\n')
+    _write(tmp_path, "b.ttl", HEADER + 'ex:c ex:has _:b . _:b ex:name "B" .\n')
+    kg = aigovkg.load(tmp_path)
+    rows = kg.sparql_results(f"SELECT ?s ?name WHERE {{ ?s <{EX}has> ?b . ?b <{EX}name> ?name }} ORDER BY ?s")
+    assert [(str(r["s"]), r["name"]) for r in rows.records()] == [(EX + "a", "A"), (EX + "c", "B")]
+
+
+@pytest.mark.reliability("A UTF-8 byte-order mark at the start of a file; CRLF line endings",
+                         "both load, with the same triples as the plain file")
+def test_bom_and_crlf_load(tmp_path: Path):
+    body = HEADER + 'ex:s ex:p "one" ;\n    ex:q """two\nlines""" .\n'
+    _write(tmp_path / "plain", "x.ttl", body)
+    _write(tmp_path / "bom", "x.ttl", b"\xef\xbb\xbf" + body.encode())
+    _write(tmp_path / "crlf", "x.ttl", body.replace("\n", "\r\n"))
+    plain = sorted(str(q) for q in load_graph(tmp_path / "plain", ontology=False).store)
+    assert sorted(str(q) for q in load_graph(tmp_path / "bom", ontology=False).store) == plain
+    crlf = sorted(str(q) for q in load_graph(tmp_path / "crlf", ontology=False).store)
+    assert len(crlf) == 2 and crlf[0] == plain[0]  # the long string keeps its CR, as Turtle says
+
+
+def test_a_bom_elsewhere_is_still_an_error(tmp_path: Path):
+    _write(tmp_path, "broken.ttl", HEADER + "\ufeffex:s ex:p ex:o .\n")
+    with pytest.raises(InputError, match=r"broken\.ttl:3:1: Turtle syntax error"):
+        load_graph(tmp_path, ontology=False)
+
+
+LOAD = "import sys, aigovkg; kg = aigovkg.load(sys.argv[1]); print(kg.loaded.triples)"
+
+
+@pytest.mark.reliability("A 10 MB string literal", "loads; peak memory under 4 GB (subprocess, os.wait4)")
+def test_ten_megabyte_literal_loads_in_bounded_memory(tmp_path: Path):
+    _write(tmp_path / "data", "big.ttl", HEADER + 'ex:s ex:p "' + "x" * 10_000_000 + '" .\n')
+    done = run_measured(["-c", LOAD, str(tmp_path / "data")], tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 1
+    assert done.peak_rss < 4 * GB
+
+
+def _deep(kind: str, depth: int) -> str:
+    if kind == "collections":
+        return HEADER + "ex:s ex:p " + "(" * depth + ")" * depth + " .\n"
+    return HEADER + "ex:s ex:p " + "[ ex:p " * depth + "ex:o" + " ]" * depth + " .\n"
+
+
+@pytest.mark.reliability("10,000 levels of nested collections or blank nodes, through `validate` and `export` "
+                         "(RDFC-1.0 canonicalisation of such a chain used 19 GB and crashed)",
+                         "exit 2 naming the file (limit 64 levels), no signal; peak memory under 4 GB")
+@pytest.mark.parametrize("command", ["validate", "export"])
+@pytest.mark.parametrize("kind", ["collections", "blank-nodes"])
+def test_ten_thousand_deep_nesting_is_a_clear_error(kind: str, command: str, tmp_path: Path):
+    _write(tmp_path / "data", "deep.ttl", _deep(kind, 10_000))
+    done = run_measured(["-m", "aigovkg", command, "--data", str(tmp_path / "data")], tmp=tmp_path,
+                        address_space=6 * GB)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])  # a signal would be negative
+    assert "deep.ttl: blank nodes nested or chained deeper than 64 levels" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.peak_rss < 4 * GB
+
+
+def test_nesting_within_the_limit_exports(tmp_path: Path):
+    _write(tmp_path / "data", "deep.ttl", _deep("blank-nodes", MAX_BLANK_DEPTH - 1))
+    result = run_cli("export", "--format", "ntriples", "--data", str(tmp_path / "data"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(f"<{EX}p>") == MAX_BLANK_DEPTH
+
+
+@pytest.mark.reliability("A one-million-triple file, generated by the test",
+                         "loads with the right triple count; peak memory under 4 GB (subprocess, os.wait4)")
+def test_one_million_triples_load_in_bounded_memory(tmp_path: Path):
+    count = 1_000_000
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with (folder / "million.ttl").open("w", encoding="utf-8") as handle:
+        handle.write(HEADER)
+        for i in range(0, count, 2):
+            handle.write(f'ex:s{i} ex:p ex:o{i % 97} ;\n    ex:label "item {i}" .\n')
+    done = run_measured(["-c", LOAD + "; print(len(kg.loaded.files))", str(folder)], tmp=tmp_path)
+    assert done.returncode == 0, done.stderr[-500:]
+    triples, files = (int(x) for x in done.stdout.split())
+    assert files == 2  # the ontology and the big file
+    assert triples == count + len(parse_turtle(resources.ontology_file()))
+    assert done.peak_rss < 4 * GB

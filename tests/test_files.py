@@ -1,0 +1,172 @@
+"""Files: every output goes to a temporary file or folder and is renamed into
+place, with normal permissions; two builds into the same folder at once leave
+one complete build; a build killed with SIGKILL at any point leaves the
+previous output byte-identical."""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from aigovkg._io import write_atomic
+from aigovkg.build import staged
+
+from .conftest import run_cli
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "aigovkg"
+# Each direct write in the library, and why it is safe: it goes into a temporary place.
+ALLOWED = {
+    ("_io.py", "fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, \"O_CLOEXEC\", 0), 0o666)"),
+    ("build.py", "path.write_bytes(data.encode(\"utf-8\") if isinstance(data, str) else data)"),
+    ("server.py", "data.write_bytes(dump(loaded.store, \"ntriples\"))"),
+    ("store.py", "devnull = os.open(os.devnull, os.O_WRONLY)"),
+}
+
+
+def _writes(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name in ("write_text", "write_bytes", "to_csv", "copy", "copyfile", "copy2", "copytree"):
+        return True
+    if name == "savefig":  # to a path; figures saved into a buffer are fine
+        return not (call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "buffer")
+    if name == "open" and isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "os":
+        return True
+    if name == "open":
+        modes = [a for a in call.args[1:2] if isinstance(a, ast.Constant)]
+        modes += [k.value for k in call.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)]
+        return any(set(str(m.value)) & set("wax+") for m in modes)
+    return False
+
+
+def _direct_writes() -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(SRC.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and _writes(node):
+                found.add((str(path.relative_to(SRC)), lines[node.lineno - 1].strip()))
+    return found
+
+
+@pytest.mark.reliability("Audit of the library for writes into a final path (`write_text`, `write_bytes`, "
+                         "`open(..., 'w')`, `savefig(path)`, `shutil.copy`)",
+                         "four, each into a temporary file or staging folder that is renamed into place, or /dev/null")
+def test_every_output_is_written_to_a_temporary_file_then_renamed():
+    assert _direct_writes() == ALLOWED
+    assert len(ALLOWED) == 4
+
+
+@pytest.mark.reliability("Outputs written through a temporary file or staging folder",
+                         "files get 0666 and folders 0777 less the umask, like a plain write (not tempfile's "
+                         "owner-only 0600/0700, which a web server could not read)")
+def test_outputs_keep_normal_permissions(tmp_path: Path):
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.txt", "x")
+        staged(tmp_path / "site", lambda put: put("index.html", "<p>x</p>"))
+        exported = run_cli("export", "--format", "ntriples", "--out", str(tmp_path / "graph.nt"))
+    finally:
+        os.umask(umask)
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "graph.nt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "site" / "index.html").stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "graph.nt", "site"]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _build(out: Path, data: Path | None = None) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "aigovkg", "build", "--out", str(out)]
+    if data is not None:
+        args += ["--data", str(data)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    """One build on its own: the files and bytes every build must produce."""
+    out = tmp_path_factory.mktemp("reference") / "site"
+    process = _build(out)
+    _out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return _snapshot(out)
+
+
+@pytest.mark.reliability("Two `aigovkg build --out SAME` at once (two processes)",
+                         "both succeed; the folder holds one complete build, byte-identical to a single build; "
+                         "no staging folder is left")
+def test_two_builds_into_the_same_folder_leave_one_complete_build(tmp_path: Path, reference):
+    out = tmp_path / "site"
+    first, second = _build(out), _build(out)
+    results = [p.communicate(timeout=600) for p in (first, second)]
+    assert (first.returncode, second.returncode) == (0, 0), [err for _o, err in results]
+    assert _snapshot(out) == reference
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+STAGES = ["loading", "validating", "topic pages", "site", "wiki", "dumps"]
+DELAYS = [0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
+NEW = b"(international coordination is the operative ask, new)"
+
+
+def _kill_and_check(out: Path, process: subprocess.Popen[bytes], before: dict[str, bytes],
+                    new: dict[str, bytes]) -> bool:
+    """SIGKILL the build if it still runs; the output must be the previous one
+    or, if the build had already swapped its output in, the complete new one."""
+    running = process.poll() is None
+    if running:
+        process.send_signal(signal.SIGKILL)
+    process.wait(600)
+    after = _snapshot(out)
+    assert after in (before, new), "a killed build left a partial output"
+    return running
+
+
+@pytest.mark.reliability("`aigovkg build` killed with SIGKILL at each stage it reports (loading, validating, topic "
+                         "pages, site, wiki, dumps) and after 0.5, 1, 2, 3, 5 and 8 s",
+                         "the previous output is byte-identical after every kill that lands before the swap, "
+                         "and the complete new build after one that lands later; never a mix")
+def test_a_killed_build_leaves_the_previous_output_intact(tmp_path: Path, data_copy: Path, reference):
+    out = tmp_path / "site"
+    setup = _build(out)
+    assert setup.wait(600) == 0
+    assert _snapshot(out) == reference
+    path = data_copy / "claims" / "policy-window" / "international-coordination.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("(international coordination is the operative ask)") == 1
+    path.write_text(text.replace("(international coordination is the operative ask)", NEW.decode()),
+                    encoding="utf-8")
+    fresh = _build(tmp_path / "new", data_copy)
+    assert fresh.wait(600) == 0
+    new = _snapshot(tmp_path / "new")
+    assert new != reference and any(NEW in data for data in new.values())
+    killed_at_stage = 0
+    for stage in STAGES:
+        before = _snapshot(out)
+        process = _build(out, data_copy)
+        assert process.stderr is not None
+        for line in process.stderr:  # the build reports each stage on stderr as it starts it
+            if line.decode().strip() == stage:
+                break
+        killed_at_stage += _kill_and_check(out, process, before, new)
+        assert _snapshot(out) == before
+    assert killed_at_stage == len(STAGES) == 6
+    for delay in DELAYS:  # whatever point these land on, the output is whole
+        before = _snapshot(out)
+        process = _build(out, data_copy)
+        time.sleep(delay)
+        _kill_and_check(out, process, before, new)
+    assert len(DELAYS) == 6

@@ -1,0 +1,259 @@
+"""Fuzzing with hypothesis (derandomized, so CI is deterministic): the loader
+only ever raises InputError; random parameter values never break out of their
+binding; hostile labels and citations cannot break out of their context in
+the Markdown, HTML and MDX renderers."""
+
+from __future__ import annotations
+
+import dataclasses
+import html.parser
+import re
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aigovkg import queries
+from aigovkg.errors import InputError
+from aigovkg.loader import parse_turtle
+from aigovkg.model import TopicPage, topic_page
+from aigovkg.render import _environment, render_topic
+from aigovkg.render.wiki import front_matter
+from aigovkg.sparql import bind
+from aigovkg.store import EmbeddedEngine
+
+from .test_wiki import _node_compiler
+
+FAST = settings(max_examples=300, derandomize=True, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SLOW = settings(max_examples=25, derandomize=True, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+TURTLE_TOKENS = ["@prefix", "@base", "PREFIX", "BASE", "VERSION", "ex:", "ex:a", "<http://e/x>", "<a b>", "<", ">",
+                 '"', '"""', "'", "'''", "\\u00", "\\U0001F600", "\\", "_:b", "[", "]", "(", ")", ".", ";", ",", "a",
+                 "^^", "@en", "@en--ltr", "<<(", ")>>", "<<", ">>", "~", "{|", "|}", "{", "}", "#", "\n", "\r\n", " ",
+                 "true", "1", "1.5", "1e5", "-", "\x00", "\ufeff", "\udcff", "é", "xsd:date", '"2024-02-30"']
+HEADER = "@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+turtle_ish = st.lists(st.sampled_from(TURTLE_TOKENS) | st.text(max_size=4), max_size=40).map(" ".join)
+
+
+@pytest.mark.reliability("Random Turtle-ish text (hypothesis, 300 examples: Turtle tokens, RDF 1.2 markers, NUL, "
+                         "BOM, lone surrogate bytes, random text)",
+                         "the loader returns triples or raises InputError naming the file, nothing else")
+def test_loader_only_raises_input_error(tmp_path: Path):
+    path = tmp_path / "fuzz.ttl"
+    outcomes = {"loaded": 0, "refused": 0}
+
+    @FAST
+    @given(body=turtle_ish, header=st.booleans())
+    def check(body: str, header: bool) -> None:
+        path.write_bytes(((HEADER if header else "") + body).encode("utf-8", "surrogateescape"))
+        try:
+            quads = parse_turtle(path)
+        except InputError as exc:
+            assert str(exc).startswith(str(path)), exc
+            assert "\n" not in str(exc)
+            outcomes["refused"] += 1
+            return
+        assert all(not isinstance(q.object, ox.Triple) for q in quads)  # RDF 1.1 only
+        outcomes["loaded"] += 1
+
+    check()
+    assert sum(outcomes.values()) >= 300
+    assert outcomes["loaded"] > 0 and outcomes["refused"] > 0
+
+
+HOSTILE = ["<script>", "</script>", "{", "}", "|", "`", "```", "\n", "\r\n", "---", "<!--", "-->", "*", "_", "[",
+           "](x)", "#", "&amp;", "\\", "$", "<", ">", '"', "'", "\u2028", "import x from 'y'", "export const a = 1",
+           "<div>", "~~~", ":", "!", "\t", "{/* */}", "\x00"]
+hostile = (st.lists(st.sampled_from(HOSTILE) | st.text(max_size=3), min_size=1, max_size=8).map("".join)
+           .filter(lambda s: s.strip() != ""))
+PARAM_TEXT = st.text(max_size=40) | st.lists(st.sampled_from([*HOSTILE, "international-coordination", "eu-ai-act"]),
+                                             max_size=6).map("".join)
+
+RQ = """# Fuzz probe.
+#
+# @param label string?   a label
+# @param target iri?     an IRI
+SELECT ?x WHERE { ?x <http://e/label> ?label . ?x <http://e/target> ?target }
+"""
+
+
+@pytest.mark.reliability("Random strings (hypothesis, 300 examples) through `string`, `iri` and `topic` parameters",
+                         "either InputError, or the value binds as one inert term: the query matches exactly the "
+                         "node holding that value, with the same columns")
+def test_random_parameter_values_never_break_out(tmp_path: Path, kg):
+    path = tmp_path / "probe.rq"
+    path.write_text(RQ, encoding="utf-8")
+    probe = queries.parse_query_file(path)
+    topic_query = queries.get("topic-coverage")
+    columns = kg.results("topic-coverage", topic="international-coordination").columns
+    counts = {"bound": 0, "refused": 0}
+
+    @FAST
+    @given(value=PARAM_TEXT)
+    def check(value: str) -> None:
+        store = ox.Store()
+        node = ox.NamedNode("http://e/node")
+        decoy = ox.NamedNode("http://e/decoy")
+        for subject, text in ((node, value), (decoy, value + "x")):
+            store.add(ox.Quad(subject, ox.NamedNode("http://e/label"), ox.Literal(text)))
+            store.add(ox.Quad(subject, ox.NamedNode("http://e/target"), ox.NamedNode("http://e/t")))
+        engine = EmbeddedEngine(store)
+        try:
+            terms = probe.bindings({"label": value})
+        except InputError:
+            counts["refused"] += 1
+        else:
+            rows = engine.select(bind(probe.text, terms))
+            # an empty value means "not given": the parameter is left unbound
+            expected = ["http://e/node"] if value else ["http://e/decoy", "http://e/node"]
+            assert rows.columns == ("x",) and sorted(str(r["x"]) for r in rows.records()) == expected
+            counts["bound"] += 1
+        try:
+            terms = probe.bindings({"target": "http://e/" + value})
+        except InputError:
+            counts["refused"] += 1
+        else:
+            store.add(ox.Quad(node, ox.NamedNode("http://e/target"), terms["target"]))
+            rows = engine.select(bind(probe.text, {**terms, "label": ox.Literal(value)}))
+            assert [str(r["x"]) for r in rows.records()] == ["http://e/node"]  # only the node given that IRI
+            counts["bound"] += 1
+        try:
+            terms = topic_query.bindings({"topic": value})
+        except InputError:
+            counts["refused"] += 1
+        else:
+            assert kg.engine.select(bind(topic_query.text, terms)).columns == columns
+            counts["bound"] += 1
+
+    check()
+    assert sum(counts.values()) >= 900
+    assert counts["bound"] > 0 and counts["refused"] > 0
+
+
+@pytest.fixture(scope="module")
+def page(kg) -> TopicPage:
+    return topic_page(kg, "international-coordination", source="policy-window")
+
+
+def _hostile_page(page: TopicPage, label: str, citation: str) -> TopicPage:
+    coverage = tuple(dataclasses.replace(r, label=label, citation=citation) for r in page.coverage)
+    tensions = tuple(dataclasses.replace(t, first_label=label, citation=citation) for t in page.tensions)
+    return dataclasses.replace(page, label=label, coverage=coverage, tensions=tensions)
+
+
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+@pytest.mark.reliability("Hostile labels and citations (hypothesis, 300 examples: `<script>`, `{`, `}`, `|`, "
+                         "backticks, newlines, `---`, `<!--`, ...) in the Markdown topic page",
+                         "every coverage table row keeps its 4 cells; the table keeps one row per instrument")
+def test_markdown_table_rows_keep_their_cells(page: TopicPage):
+    seen = []
+
+    @FAST
+    @given(label=hostile, citation=hostile)
+    def check(label: str, citation: str) -> None:
+        text = render_topic(_hostile_page(page, label, citation), "markdown")
+        lines = text.splitlines()
+        start = lines.index("| Instrument | Jurisdiction | Coverage | Citation |")
+        rows = []
+        for line in lines[start + 2 :]:
+            if not line.startswith("|"):
+                break
+            rows.append(line)
+        assert len(rows) == len(page.coverage)
+        for row in rows:
+            assert len(_PIPE.split(row)) == 6, row  # 4 cells between the outer pipes
+        seen.append(1)
+
+    check()
+    assert len(seen) >= 300
+
+
+class _Tags(html.parser.HTMLParser):
+    VOID: ClassVar[set[str]] = {"meta", "link", "br", "hr", "img", "input", "source", "wbr", "col", "area", "base", "embed", "track"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.open: list[str] = []
+        self.text: list[str] = []
+        self.comments = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        self.tags.append("/" + tag)
+        assert self.open and self.open[-1] == tag, (tag, self.open[-5:])
+        self.open.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def handle_comment(self, data):
+        self.comments += 1
+
+
+def _parse(text: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+@pytest.mark.reliability("The same hostile labels and citations in the HTML topic page (hypothesis, 300 examples)",
+                         "the HTML stays well-formed with exactly the tags of a harmless page; the label is text")
+def test_html_keeps_its_structure_and_the_text_stays_text(page: TopicPage):
+    baseline = _parse(render_topic(_hostile_page(page, "x", "y"), "html"))
+    assert baseline.open == [] and baseline.comments == 0
+    seen = []
+
+    @FAST
+    @given(label=hostile, citation=hostile)
+    def check(label: str, citation: str) -> None:
+        parsed = _parse(render_topic(_hostile_page(page, label, citation), "html"))
+        assert parsed.tags == baseline.tags and parsed.open == [] and parsed.comments == 0
+        assert " ".join(label.split()) in " ".join("".join(parsed.text).split())
+        seen.append(1)
+
+    check()
+    assert len(seen) >= 300
+
+
+@pytest.mark.reliability("The same hostile labels and citations in MDX wiki pages (hypothesis, 25 examples, "
+                         "compiled by the real MDX compiler; a label starting `import x from 'y'` became an ESM import)",
+                         "the front matter reads back exactly as YAML; every body compiles; no label becomes JSX or "
+                         "ESM (leading `import`/`export`, `#`, `-`, `1.` are escaped)")
+def test_mdx_pages_with_hostile_text_compile(page: TopicPage, tmp_path: Path):
+    env = _environment("md")
+    files: list[Path] = []
+
+    @SLOW
+    @given(label=hostile, citation=hostile)
+    def check(label: str, citation: str) -> None:
+        view = _hostile_page(page, label, citation)
+        body = env.get_template("topic.md.j2").render(root="../", link_ext="mdx", page=view, s=view.summary)
+        # Wiki engines read the front matter as YAML and compile the rest as MDX.
+        fields = {"title": label, "description": citation}
+        assert yaml.safe_load(front_matter(fields).strip().strip("-")) == fields
+        assert "<script>" not in body and "\nimport " not in body and "\nexport " not in body
+        path = tmp_path / f"page-{len(files):03d}.mdx"
+        path.write_text(body, encoding="utf-8")
+        files.append(path)
+
+    check()
+    assert len(files) >= 25
+    result = subprocess.run([*_node_compiler(), *map(str, files)], capture_output=True, text=True, timeout=600)
+    failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert not failures and result.returncode == 0, failures[:3]
+    assert result.stdout.count("ok ") == len(files)

@@ -1,0 +1,26 @@
+"""The README's Reliability table is the one generated from the tests'
+``reliability`` markers (regenerate it with ``python -m tests.reliability --write``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .reliability import README, readme_table, rows, table
+
+
+def test_readme_table_is_generated_from_the_tests():
+    current = readme_table(README.read_text(encoding="utf-8"))
+    assert current is not None, "README.md has no Reliability table markers"
+    assert current == table(), "the Reliability table is stale: run python -m tests.reliability --write"
+
+
+def test_every_hardening_area_has_rows():
+    per_file = Counter(row.module for row in rows())
+    assert per_file == {"test_bad_data": 10, "test_hostile_queries": 5, "test_queries": 3,
+                        "test_misbehaving_endpoints": 5, "test_files": 4, "test_fuzz": 5}
+
+
+def test_each_row_names_one_test_and_says_what_happens():
+    found = rows()
+    assert len({(r.module, r.test) for r in found}) == len(found) == 32
+    assert all(r.tried.strip() and r.result.strip() for r in found)
