@@ -21,7 +21,7 @@ from types import MappingProxyType
 import pyoxigraph as ox
 
 from aigovkg import resources
-from aigovkg._literals import ill_typed
+from aigovkg._literals import XSD, ill_typed
 from aigovkg.errors import InputError
 
 MAX_BLANK_DEPTH = 64
@@ -79,7 +79,8 @@ class LoadedGraph:
         if not self._index:
             subjects: dict[str, list[Path]] = {}
             for loaded in self.files:
-                for quad in parse_turtle(loaded.path):
+                # Only subjects are needed: a plain parse, without the load checks.
+                for quad in ox.parse(_read(loaded.path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True):
                     if isinstance(quad.subject, ox.NamedNode):
                         owners = subjects.setdefault(quad.subject.value, [])
                         if not owners or owners[-1] != loaded.path:
@@ -242,19 +243,78 @@ def load_graph(
     for path in paths:
         _load_into(store, path)
         loaded.append(LoadedFile(path))
+    if _store_needs_checking(store):
+        # Something is wrong somewhere: parse file by file for the exact place.
+        for path in paths:
+            parse_turtle(path)
+        raise InputError(f"{data_dir}: RDF 1.2 terms, ill-typed literals or deep blank nodes were loaded "
+                         "but no file could be named")  # pragma: no cover - the checks agree
     return LoadedGraph(store, data_dir, tuple(loaded))
 
 
-def _load_into(store: ox.Store, path: Path) -> None:
-    """Parse one Turtle file straight into the store (blank nodes renamed, so
-    that ``_:b`` in two files stays two nodes); errors as in parse_turtle."""
+def _read(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return data[len(_BOM):] if data.startswith(_BOM) else data
+
+
+def _load_into(store: ox.Store, path: Path) -> None:
+    """Parse one Turtle file straight into the store (blank nodes renamed, so
+    that ``_:b`` in two files stays two nodes). Files that may hold a VERSION
+    directive, which leaves no trace in the store, take the careful path."""
+    data = _read(path)
+    if b"\x00" in data or b"version" in data.lower():
+        store.extend(parse_turtle(path))
+        return
     try:
         store.load(data, format=ox.RdfFormat.TURTLE)
     except SyntaxError as exc:
         raise InputError(_syntax_message(path, exc)) from None
     except ValueError as exc:  # pyoxigraph reports some encoding errors this way
         raise InputError(f"{path}: {exc}") from None
+
+
+_TYPED = " ".join(f"<{XSD}{name}>" for name in ("integer", "decimal", "boolean", "double", "float", "gYear",
+                                                 "date", "dateTime"))
+
+
+def _store_needs_checking(store: ox.Store) -> bool:
+    """The checks of parse_turtle, set-at-a-time over the whole store: RDF 1.2
+    terms, ill-typed literals (each distinct literal checked once) and chains
+    of blank nodes deeper than MAX_BLANK_DEPTH."""
+    if store.query("ASK { ?s ?p ?o FILTER(isTRIPLE(?s) || isTRIPLE(?o)) }"):
+        return True
+    if store.query('ASK { ?s ?p ?o FILTER(isLiteral(?o) && LANGDIR(?o) != "") }'):
+        return True
+    literals = store.query(f"SELECT DISTINCT ?o WHERE {{ VALUES ?type {{ {_TYPED} }} ?s ?p ?o "
+                           f"FILTER(isLiteral(?o) && sameTerm(DATATYPE(?o), ?type)) }}")
+    for row in literals:  # type: ignore[union-attr]
+        term = row[0]
+        if ill_typed(term.value, term.datatype.value) is not None:
+            return True
+    pairs = store.query("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o)) }")
+    children: dict[str, list[str]] = {}
+    for row in pairs:  # type: ignore[union-attr]
+        children.setdefault(row[0].value, []).append(row[1].value)
+    return _deeper_than(children, MAX_BLANK_DEPTH)
+
+
+def _deeper_than(children: Mapping[str, list[str]], limit: int) -> bool:
+    depth: dict[str, int] = {}
+    for root in children:
+        stack: list[tuple[str, bool]] = [(root, False)]
+        on_path: set[str] = set()
+        while stack:
+            node, done = stack.pop()
+            if done:
+                on_path.discard(node)
+                depth[node] = 1 + max((depth.get(c, 0) for c in children.get(node, ())), default=0)
+                if depth[node] > limit:
+                    return True
+            elif node not in depth and node not in on_path:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in children.get(node, ()))
+    return False
