@@ -89,7 +89,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _build(out: Path, data: Path | None = None) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "aigovkg", "build", "--out", str(out)]
+    args = [sys.executable, "-m", "aigovkg", "build", "--progress", "--out", str(out)]
     if data is not None:
         args += ["--data", str(data)]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -159,7 +159,8 @@ def test_a_killed_build_leaves_the_previous_output_intact(tmp_path: Path, data_c
         process = _build(out, data_copy)
         assert process.stderr is not None
         for line in process.stderr:  # the build reports each stage on stderr as it starts it
-            if line.decode().strip() == stage:
+            # progress lines read "  [  1.2s] stage"
+            if line.decode().split("]", 1)[-1].strip() == stage:
                 break
         killed_at_stage += _kill_and_check(out, process, before, new)
         assert _snapshot(out) == before

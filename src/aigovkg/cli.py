@@ -673,5 +673,32 @@ def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path
         _emit(to_json(result) if fmt == "json" else to_text(result), out)
 
 
+@cli.command()
+@click.option("--instruments", type=click.IntRange(min=2), required=True, help="Number of instruments.")
+@click.option("--topics", type=click.IntRange(min=1), required=True, help="Number of topics.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same bytes.")
+@click.option("--violations", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Plant this many known violations, listed in planted.json.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="An empty (or new) folder for the graph's Turtle files.")
+@click.option("--overwrite", is_flag=True, help="Replace the folder's contents.")
+@handle_errors
+def synth(instruments: int, topics: int, seed: int, violations: int, out: Path, overwrite: bool) -> None:
+    """Write a synthetic graph for benchmarks and scale tests.
+
+    It uses the project's vocabulary and passes the shapes and checks (unless
+    violations are planted); every label says "Synthetic": it is not data.
+    Validate or query it with --data OUT.
+    """
+    from aigovkg.synth import synthesize
+
+    report = synthesize(out, instruments=instruments, topics=topics, seed=seed, violations=violations,
+                        overwrite=overwrite)
+    click.echo(f"wrote {report.out}: {report.files} files, {report.instruments} instruments, "
+               f"{report.topics} topics, {report.jurisdictions} jurisdictions, {report.claims} claims, "
+               f"{report.tensions} tensions, {report.relations} relations"
+               + (f", {len(report.planted)} planted violation(s) in planted.json" if report.planted else ""))
+
+
 def main() -> None:
     cli(prog_name="aigovkg")

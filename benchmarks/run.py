@@ -1,0 +1,351 @@
+"""Side-by-side benchmark: aigovkg against the plain rdflib + pySHACL way.
+
+For each graph size it generates a synthetic graph (``aigovkg synth``), then
+runs every stage in a fresh child process per run, once with aigovkg and once
+the plain way, and reports medians, ratios and peak memory (the child's
+maximum resident set, read with ``os.wait4``):
+
+    stage      aigovkg                              plain way
+    load       strict Turtle into Oxigraph          rdflib Graph.parse
+    shapes     shapes compiled to SPARQL (fast)     pySHACL on the rdflib graph
+    checks     no-row checks on Oxigraph            the same queries on rdflib
+    queries    every named query on Oxigraph        the same texts on rdflib
+    analyses   graphs through SPARQL + networkx     rdflib_to_networkx + networkx
+    pages      every topic view, site rendered     (no equivalent)
+    build      `aigovkg build` (a process)          (no equivalent)
+
+Run from a checkout (after ``pip install -e .``):
+
+    python benchmarks/run.py                         # small and medium, 3 runs
+    python benchmarks/run.py --sizes small,medium,large --runs 3 --plain-runs 1
+
+The plain way is skipped for sizes above ``--plain-max`` triples (it takes
+hours there); a child that exceeds ``--timeout`` seconds is stopped and its
+unfinished stages are reported as such. Results go to ``--out`` as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SIZES = {"small": (26, 12), "medium": (1000, 200), "large": (5000, 400)}
+STAGES = ("load", "shapes", "checks", "queries", "analyses", "pages", "build")
+HERE = Path(__file__).resolve().parent
+# Each named query runs in a worker stopped after this many seconds.
+QUERY_TIMEOUT = float(os.environ.get("AIGOVKG_BENCH_QUERY_TIMEOUT", "60"))
+# Pages and the full build are measured only up to this many triples: the
+# per-topic queries behind pages do not scale to the medium graph yet.
+PAGES_MAX = int(os.environ.get("AIGOVKG_BENCH_PAGES_MAX", "200000"))
+
+
+# ------------------------------------------------------------------ children
+
+def _emit(stage: str, seconds: float, **extra: Any) -> None:
+    print(json.dumps({"stage": stage, "seconds": seconds, **extra}), flush=True)
+
+
+def _timed(stage: str, work) -> Any:
+    start = time.perf_counter()
+    result = work()
+    _emit(stage, time.perf_counter() - start)
+    return result
+
+
+def _sample_params(kg, named) -> dict[str, Any]:
+    """A value for every required parameter, read from the graph itself."""
+    first = {
+        "topic": "SELECT ?x WHERE { ?t a aigov:Topic ; skos:notation ?x FILTER(DATATYPE(?x) = xsd:string) } ORDER BY ?x LIMIT 1",
+        "instrument": "SELECT ?x WHERE { ?t a aigov:Instrument ; skos:notation ?x FILTER(DATATYPE(?x) = xsd:string) } ORDER BY ?x LIMIT 1",
+        "jurisdiction": "SELECT ?x WHERE { ?x a aigov:Jurisdiction } ORDER BY ?x LIMIT 1",
+    }
+    params: dict[str, Any] = {}
+    for param in named.params:
+        if param.optional:
+            continue
+        if param.type in first:
+            row = kg.sparql_results(first[param.type]).records()[0]
+            value = str(row["x"])
+            params[param.name] = value.rsplit("/", 1)[-1]
+        elif param.type == "source":
+            params[param.name] = "aigovkg"
+        elif param.type == "date":
+            params[param.name] = "2020-01-01"
+        elif param.type == "integer":
+            params[param.name] = 3
+        else:
+            params[param.name] = "celex" if param.name == "scheme" else "aigovkg"
+    return params
+
+
+def child_aigovkg(data: Path) -> None:
+    from aigovkg import analyse
+    from aigovkg import queries as registry
+    from aigovkg.api import KnowledgeGraph
+    from aigovkg.errors import QueryError
+    from aigovkg.loader import load_graph
+    from aigovkg.model import topic_pages
+    from aigovkg.render import render_topic
+    from aigovkg.render.site import write_site
+    from aigovkg.store import EmbeddedEngine
+    from aigovkg.validate import run_checks, run_shapes
+
+    loaded = _timed("load", lambda: load_graph(data))
+    shapes, _ = _timed("shapes", lambda: run_shapes(loaded))
+    checks, _ = _timed("checks", lambda: run_checks(loaded))
+    kg = KnowledgeGraph(EmbeddedEngine(loaded.store), loaded)
+    selects = {name: q for name, q in registry.named_queries().items() if q.form == "SELECT"}
+    params = {name: _sample_params(kg, q) for name, q in selects.items()}
+    stopped: list[str] = []
+
+    def queries() -> int:
+        rows = 0
+        for name in selects:
+            try:
+                rows += len(kg.results(name, timeout=QUERY_TIMEOUT, **params[name]).records())
+            except QueryError:
+                stopped.append(name)
+        return rows
+
+    rows = _timed("queries", queries)
+    if stopped:
+        _emit("stopped-queries", 0.0, names=stopped)
+    if loaded.triples > PAGES_MAX:
+        _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
+
+    def analyses() -> int:
+        done = 0
+        for kind in ("tension", "relation", "topic", "jurisdiction"):
+            graph = analyse.build(kg, kind)
+            analyse.centrality(graph)
+            if graph.number_of_edges():
+                analyse.clusters(analyse.backbone(graph) if kind == "topic" else graph)
+            done += graph.number_of_nodes()
+        return done
+
+    _timed("analyses", analyses)
+
+    def pages() -> int:
+        written = [0]
+
+        def put(_rel: str, payload: str | bytes) -> None:
+            written[0] += len(payload)
+
+        views = topic_pages(kg)
+        for view in views.values():
+            put("", render_topic(view, "markdown"))
+        write_site(kg, put, pages=views)
+        return written[0]
+
+    if loaded.triples <= PAGES_MAX:
+        _timed("pages", pages)
+        _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
+
+
+def child_plain(data: Path) -> None:
+    import logging
+
+    import networkx as nx
+    import pyshacl
+    import rdflib
+    from rdflib.extras.external_graph_libs import rdflib_to_networkx_graph
+
+    from aigovkg import queries as registry
+    from aigovkg import resources
+    from aigovkg.api import KnowledgeGraph
+    from aigovkg.loader import load_graph
+    from aigovkg.sparql import bind
+    from aigovkg.store import EmbeddedEngine
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    files = [resources.ontology_file(), *sorted(data.rglob("*.ttl"))]
+
+    def load() -> rdflib.Graph:
+        graph = rdflib.Graph()
+        for path in files:
+            graph.parse(path, format="turtle")
+        return graph
+
+    graph = _timed("load", load)
+    shapes = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
+    conforms = _timed("shapes", lambda: pyshacl.validate(graph, shacl_graph=shapes, inference="none",
+                                                         allow_warnings=True)[0])
+    _timed("checks", lambda: sum(len(list(graph.query(c.text))) for c in registry.checks().values()))
+    # Parameter values are read with aigovkg (not timed), then the same bound
+    # texts run on rdflib's own SPARQL engine.
+    kg = KnowledgeGraph(EmbeddedEngine(load_graph(data).store))
+    selects = {name: q for name, q in registry.named_queries().items() if q.form == "SELECT"}
+    texts = [bind(q.text, q.bindings(_sample_params(kg, q))) for q in selects.values()]
+    del kg
+    rows = _timed("queries", lambda: sum(len(list(graph.query(text))) for text in texts))
+
+    def analyses() -> int:
+        # The plain way turns every triple into an edge (literals become hub
+        # nodes); degree centrality and Louvain (PageRank needs SciPy, which
+        # aigovkg does not install).
+        nxg = rdflib_to_networkx_graph(graph)
+        nx.degree_centrality(nxg)
+        nx.community.louvain_communities(nxg, seed=42)
+        return nxg.number_of_nodes()
+
+    _timed("analyses", analyses)
+    _emit("result", 0.0, conforms=bool(conforms), rows=rows, triples=len(graph))
+
+
+def child_build(data: Path) -> None:
+    out = Path(tempfile.mkdtemp(prefix="aigovkg-bench-build-"))
+    try:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "aigovkg", "build", "--data", str(data), "--out", str(out / "site")],
+                       check=True, stdout=subprocess.DEVNULL)
+        _emit("build", time.perf_counter() - start)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+# ------------------------------------------------------------------- parent
+
+def run_child(tool: str, data: Path, timeout: float) -> dict[str, Any]:
+    """One run of one tool in a fresh process: stage times and peak memory."""
+    with tempfile.NamedTemporaryFile("w+", suffix=".jsonl") as log:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", tool, str(data)], stdout=log,
+                                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                _, status, rusage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        proc.returncode = status  # reaped here, not by Popen
+        log.seek(0)
+        lines = [line for line in log.read().splitlines() if line.strip()]
+    stages: dict[str, Any] = {}
+    for line in lines:
+        record = json.loads(line)
+        stages[record.pop("stage")] = record
+    if status != 0:
+        stages["timeout" if time.monotonic() > deadline else "failed"] = {"exit": status}
+    # ru_maxrss covers the child and the processes it waited for (the build's aigovkg).
+    return {"stages": stages, "peak_mb": rusage.ru_maxrss / 1024, "exit": status}
+
+
+def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
+    results = [run_child(tool, data, timeout) for _ in range(runs)]
+    medians: dict[str, float] = {}
+    for stage in STAGES:
+        values = [r["stages"][stage]["seconds"] for r in results if stage in r["stages"]]
+        if values:
+            medians[stage] = statistics.median(values)
+    extra = dict(results[-1]["stages"].get("result", {}))
+    if "stopped-queries" in results[-1]["stages"]:
+        extra["stopped_queries"] = results[-1]["stages"]["stopped-queries"]["names"]
+    peaks = [r["peak_mb"] for r in results if r["peak_mb"]]
+    return {"runs": runs, "median_seconds": medians, "peak_mb": max(peaks) if peaks else None,
+            "timed_out": any("timeout" in r["stages"] for r in results),
+            "failed": any("failed" in r["stages"] for r in results), "result": extra}
+
+
+def machine() -> dict[str, Any]:
+    memory = None
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {"python": platform.python_version(), "system": platform.platform(), "cpus": os.cpu_count(),
+            "memory_gib": memory, "processor": platform.processor() or platform.machine()}
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = ["| size | triples | stage | aigovkg (s) | plain (s) | ratio |", "|---|---|---|---|---|---|"]
+    for size, entry in report["sizes"].items():
+        ours, plain = entry["aigovkg"], entry.get("plain")
+        for stage in STAGES:
+            a = ours["median_seconds"].get(stage)
+            if a is None:
+                continue
+            p = plain["median_seconds"].get(stage) if plain else None
+            if plain and p is None and stage in ("load", "shapes", "checks", "queries", "analyses"):
+                shown, ratio = f"> {report['timeout']:.0f} (stopped)", "—"
+            elif p is None:
+                shown, ratio = "—", "—"
+            else:
+                shown, ratio = f"{p:.2f}", f"{p / a:.1f}×" if a > 0 else "—"
+            lines.append(f"| {size} | {entry['triples']} | {stage} | {a:.2f} | {shown} | {ratio} |")
+        pipeline = [s for s in ("load", "shapes", "checks", "queries", "analyses") if s in ours["median_seconds"]]
+        a = sum(ours["median_seconds"][s] for s in pipeline)
+        if plain and all(s in plain["median_seconds"] for s in pipeline):
+            p = sum(plain["median_seconds"][s] for s in pipeline)
+            lines.append(f"| {size} | {entry['triples']} | **load→analyses** | {a:.2f} | {p:.2f} | {p / a:.1f}× |")
+        peak_plain = f"{plain['peak_mb']:.0f}" if plain and plain["peak_mb"] else "—"
+        lines.append(f"| {size} | {entry['triples']} | peak memory (MB) | {ours['peak_mb']:.0f} | {peak_plain} | |")
+        stopped = ours["result"].get("stopped_queries")
+        if stopped:
+            lines.append(f"| {size} | {entry['triples']} | queries stopped at {QUERY_TIMEOUT:g} s | "
+                         f"{len(stopped)}: {', '.join(stopped)} | | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="small,medium", help="comma-separated: small, medium, large")
+    parser.add_argument("--runs", type=int, default=3, help="runs of aigovkg per size (median reported)")
+    parser.add_argument("--plain-runs", type=int, default=1, help="runs of the plain way per size")
+    parser.add_argument("--plain-max", type=int, default=3_000_000,
+                        help="skip the plain way above this many triples")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "aigovkg-bench")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--child", nargs=2, metavar=("TOOL", "DATA"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        tool, data = args.child
+        {"aigovkg": child_aigovkg, "plain": child_plain, "build": child_build}[tool](Path(data))
+        return 0
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s): {', '.join(unknown)}")
+    from aigovkg._io import write_atomic
+    from aigovkg.synth import synthesize
+
+    report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout, "sizes": {}}
+    for size in sizes:
+        instruments, topics = SIZES[size]
+        data = args.workdir / f"{size}-{instruments}x{topics}"
+        if not (data / "dataset.ttl").exists():
+            synthesize(data, instruments=instruments, topics=topics, seed=42, overwrite=True)
+        print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)
+        ours = measure("aigovkg", data, args.runs, args.timeout)
+        triples = ours["result"].get("triples")
+        if triples is not None and triples <= PAGES_MAX:
+            build = measure("build", data, args.runs, args.timeout)
+            ours["median_seconds"].update(build["median_seconds"])
+            ours["build_peak_mb"] = build["peak_mb"]
+        entry: dict[str, Any] = {"instruments": instruments, "topics": topics, "triples": triples, "aigovkg": ours}
+        if triples is not None and triples <= args.plain_max and args.plain_runs > 0:
+            entry["plain"] = measure("plain", data, args.plain_runs, args.timeout)
+        report["sizes"][size] = entry
+        print(table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
+    write_atomic(args.out, json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"\nmachine: {report['machine']}\nresults: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Synthetic graphs: valid by construction, deterministic, and with planted
+violations that both validation engines find exactly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from aigovkg.loader import load_graph
+from aigovkg.synth import PLANTS, synthesize
+from aigovkg.validate import validate
+
+from .conftest import ROOT, run_cli
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_synthetic_graph_validates(tmp_path: Path):
+    out = tmp_path / "g"
+    made = run_cli("synth", "--instruments", "40", "--topics", "6", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "40 instruments, 6 topics" in made.stdout
+    checked = run_cli("validate", "--data", str(out))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    queried = run_cli("query", "topic-coverage", "-p", "topic=synthetic-topic-1", "--data", str(out),
+                      "--format", "csv")
+    assert queried.returncode == 0, queried.stderr
+    assert len(queried.stdout.strip().splitlines()) == 41  # header + one preferred claim per instrument
+
+
+def test_same_seed_same_bytes(tmp_path: Path):
+    synthesize(tmp_path / "a", instruments=12, topics=3, seed=7)
+    synthesize(tmp_path / "b", instruments=12, topics=3, seed=7)
+    synthesize(tmp_path / "c", instruments=12, topics=3, seed=8)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert _files(tmp_path / "a") != _files(tmp_path / "c")
+
+
+def test_planted_violations_are_found_by_both_engines(tmp_path: Path):
+    out = tmp_path / "g"
+    report = synthesize(out, instruments=30, topics=8, violations=2 * len(PLANTS))
+    planted = json.loads((out / "planted.json").read_text(encoding="utf-8"))
+    assert {p["kind"] for p in planted} == set(PLANTS)
+    expected = {(p["rule"], p["focus"]) for p in planted}
+    assert len(report.planted) == len(planted) == 22  # two of each kind; some kinds break two rules
+    loaded = load_graph(out)
+    fast = validate(loaded, engine="fast")
+    reference = validate(loaded, engine="pyshacl")
+    assert {(v.rule, v.focus) for v in fast.violations} == expected
+    assert fast.to_text() == reference.to_text()
+    # The CLI says the same, with exit 1.
+    result = run_cli("validate", "--data", str(out))
+    assert result.returncode == 1
+    assert result.stdout.count("\n") == len(fast.violations) + 1
+
+
+def test_synth_refuses_a_folder_in_use(tmp_path: Path):
+    (tmp_path / "keep.ttl").write_text("# mine\n", encoding="utf-8")
+    result = run_cli("synth", "--instruments", "3", "--topics", "1", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "not empty" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "keep.ttl").read_text(encoding="utf-8") == "# mine\n"
+    too_many = run_cli("synth", "--instruments", "3", "--topics", "1", "--violations", "5",
+                       "--out", str(tmp_path / "new"))
+    assert too_many.returncode == 2 and "Traceback" not in too_many.stderr
+
+
+def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
+    # Not a timing test: the script runs end to end and writes its JSON.
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "small", "--runs", "1",
+         "--plain-runs", "0", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    stages = report["sizes"]["small"]["aigovkg"]["median_seconds"]
+    assert set(stages) == {"load", "shapes", "checks", "queries", "analyses", "pages", "build"}
+    assert report["sizes"]["small"]["aigovkg"]["result"]["violations"] == 0
+    assert "| small |" in result.stdout
