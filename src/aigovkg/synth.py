@@ -297,7 +297,6 @@ def _plant(g: _Graph, inst: list[str], tops: list[str], k: int) -> None:
     """Plant ``k`` violations, each on instruments/topics of its own."""
     for n in range(k):
         kind = PLANTS[n % len(PLANTS)]
-        round_ = n // len(PLANTS)
         topic_slug = tops[n % len(tops)]
         slug = inst[n]
         claim = f"{ID}claim/aigovkg/{topic_slug}/{slug}"
