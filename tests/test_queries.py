@@ -257,3 +257,18 @@ def test_instrument_events(kg):
     (veto,) = kg.results("instrument-events", instrument="ca-sb-1047").records()
     assert (veto["kind"], veto["date"].isoformat()) == ("veto", "2024-09-29")
     assert kg.results("instrument-events", instrument="eu-ai-act").records() == []
+
+
+def test_stats_counts_what_issue_4_asks_for(kg):
+    """Every count of `aigovkg stats` equals an independent count of the graph."""
+    rows = {(r["measure"], r.get("source"), r.get("value")): r["count"] for r in kg.results("stats").records()}
+    counted = {"instruments": "aigov:Instrument", "topics": "aigov:Topic", "tensions": "aigov:Tension",
+               "relations": "aigov:InstrumentRelation", "memberships": "aigov:Membership",
+               "lifecycle events": "aigov:LifecycleEvent", "jurisdictions": "aigov:Jurisdiction"}
+    for measure, cls in counted.items():
+        n = kg.sparql_results(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}").records()[0]["n"]
+        assert rows[(measure, None, None)] == n > 0, measure
+    claims = sum(c for (m, _s, _v), c in rows.items() if m == "claims by level")
+    n = kg.sparql_results("SELECT (COUNT(?c) AS ?n) WHERE { ?c a aigov:CoverageClaim }").records()[0]["n"]
+    assert claims == n
+    assert rows[("disagreements", None, None)] == 11
