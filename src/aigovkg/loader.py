@@ -13,7 +13,8 @@ name the file behind a violation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -107,34 +108,30 @@ def data_files(data_dir: Path) -> list[Path]:
 
 def parse_turtle(path: Path) -> list[ox.Quad]:
     """Parse one Turtle file strictly; an error names file, line and column."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    data = _read(path)
     nul = data.find(b"\x00")
     if nul >= 0:
         prefix = data[:nul].decode("utf-8", "replace")
         line, column = _position(prefix, len(prefix))
         raise InputError(f"{path}:{line}:{column}: Turtle syntax error: a NUL byte (is this a binary file?)")
-    try:
-        quads = list(
-            ox.parse(
-                data,
-                format=ox.RdfFormat.TURTLE,
-                rename_blank_nodes=True,
-                without_named_graphs=True,
-            )
-        )
-    except SyntaxError as exc:
-        raise InputError(_syntax_message(path, exc)) from None
-    except ValueError as exc:  # pyoxigraph reports some encoding errors this way
-        raise InputError(f"{path}: {exc}") from None
+    with _turtle_errors(path):
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True,
+                              without_named_graphs=True))
     _check_rdf11(path, data, quads)
     _check_literals(path, data, quads)
     _check_blank_depth(path, quads)
     return quads
+
+
+@contextmanager
+def _turtle_errors(path: Path) -> Iterator[None]:
+    """pyoxigraph's parse errors as one-line input errors naming the place."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise InputError(_syntax_message(path, exc)) from None
+    except ValueError as exc:  # pyoxigraph reports some encoding errors this way
+        raise InputError(f"{path}: {exc}") from None
 
 
 def _syntax_message(path: Path, exc: SyntaxError) -> str:
@@ -201,28 +198,15 @@ def _check_blank_depth(path: Path, quads: list[ox.Quad]) -> None:
     """Refuse chains of blank nodes (nested ``[ ]`` or long collections) deeper
     than ``MAX_BLANK_DEPTH``: canonical labelling (RDFC-1.0) of such chains
     takes time and memory that grow without bound."""
-    children: dict[ox.BlankNode, list[ox.BlankNode]] = {}
+    children: dict[str, list[str]] = {}
     for quad in quads:
         if isinstance(quad.subject, ox.BlankNode) and isinstance(quad.object, ox.BlankNode):
-            children.setdefault(quad.subject, []).append(quad.object)
-    depth: dict[ox.BlankNode, int] = {}
-    for root in children:
-        stack: list[tuple[ox.BlankNode, bool]] = [(root, False)]
-        on_path: set[ox.BlankNode] = set()
-        while stack:
-            node, done = stack.pop()
-            if done:
-                on_path.discard(node)
-                depth[node] = 1 + max((depth.get(c, 0) for c in children.get(node, ())), default=0)
-                if depth[node] > MAX_BLANK_DEPTH:
-                    raise InputError(
-                        f"{path}: blank nodes nested or chained deeper than {MAX_BLANK_DEPTH} levels "
-                        "(nested [ ] or a collection of more items); give the nodes IRIs"
-                    )
-            elif node not in depth and node not in on_path:
-                on_path.add(node)
-                stack.append((node, True))
-                stack.extend((child, False) for child in children.get(node, ()))
+            children.setdefault(quad.subject.value, []).append(quad.object.value)
+    if _deeper_than(children, MAX_BLANK_DEPTH):
+        raise InputError(
+            f"{path}: blank nodes nested or chained deeper than {MAX_BLANK_DEPTH} levels "
+            "(nested [ ] or a collection of more items); give the nodes IRIs"
+        )
 
 
 def load_graph(
@@ -268,12 +252,8 @@ def _load_into(store: ox.Store, path: Path) -> None:
     if b"\x00" in data or b"version" in data.lower():
         store.extend(parse_turtle(path))
         return
-    try:
+    with _turtle_errors(path):
         store.load(data, format=ox.RdfFormat.TURTLE)
-    except SyntaxError as exc:
-        raise InputError(_syntax_message(path, exc)) from None
-    except ValueError as exc:  # pyoxigraph reports some encoding errors this way
-        raise InputError(f"{path}: {exc}") from None
 
 
 _TYPED = " ".join(f"<{XSD}{name}>" for name in ("integer", "decimal", "boolean", "double", "float", "gYear",
@@ -302,6 +282,7 @@ def _store_needs_checking(store: ox.Store) -> bool:
 
 
 def _deeper_than(children: Mapping[str, list[str]], limit: int) -> bool:
+    """Whether a chain of blank nodes (subject to object) is longer than ``limit``."""
     depth: dict[str, int] = {}
     for root in children:
         stack: list[tuple[str, bool]] = [(root, False)]

@@ -294,7 +294,6 @@ class Compiler:
 
     def _constraint(self, shape: Term, component: str, parameter: Term, *, focus: str, value: str,
                     values: str, path: str, is_property: bool, top: bool) -> str | None:
-        filter_values = values  # value nodes (property) or nothing (node shape: value is focus)
         if component == "minCount":
             count = _int(parameter)
             if count <= 0:
@@ -307,22 +306,22 @@ class Compiler:
         if component == "class":
             instance = self.instance_of(value, parameter)
             if top:  # an anti-join against all instances at once
-                return f"{filter_values} MINUS {{ {instance} }}"
-            return f"{filter_values} FILTER NOT EXISTS {{ {instance} }}"
+                return f"{values} MINUS {{ {instance} }}"
+            return f"{values} FILTER NOT EXISTS {{ {instance} }}"
         if component == "datatype":
-            return f"{filter_values} {self._datatype(parameter, value)}"
+            return f"{values} {self._datatype(parameter, value)}"
         if component == "nodeKind":
             kind = parameter.value[len(SH):] if isinstance(parameter, ox.NamedNode) else ""
             if kind not in _NODE_KINDS:
                 raise Unsupported(f"{shape}: unknown sh:nodeKind {parameter}")
-            return f"{filter_values} FILTER({_NODE_KINDS[kind].format(v=value)})"
+            return f"{values} FILTER({_NODE_KINDS[kind].format(v=value)})"
         if component == "pattern":
             flags = self.shapes.value(shape, "flags")
             regex = f"REGEX(STR({value}), {_term(parameter)}" + (f", {_term(flags)})" if flags else ")")
-            return f"{filter_values} FILTER(isBlank({value}) || !{regex})"
+            return f"{values} FILTER(isBlank({value}) || !{regex})"
         if component == "in":
             members = " ".join(_term(m) for m in self.shapes.items(parameter))
-            return f"{filter_values} FILTER NOT EXISTS {{ VALUES {value} {{ {members} }} }}"
+            return f"{values} FILTER NOT EXISTS {{ VALUES {value} {{ {members} }} }}"
         if component == "hasValue":
             if is_property:
                 return f"FILTER NOT EXISTS {{ {focus} {path} {_term(parameter)} . }}"
@@ -330,7 +329,7 @@ class Compiler:
         if component == "languageIn":
             tags = [m.value for m in self.shapes.items(parameter) if isinstance(m, ox.Literal)]
             matches = " || ".join(f"langMatches(LANG({value}), {_term(ox.Literal(t))})" for t in tags) or "false"
-            return f"{filter_values} FILTER(!isLiteral({value}) || LANG({value}) = \"\" || !({matches}))"
+            return f"{values} FILTER(!isLiteral({value}) || LANG({value}) = \"\" || !({matches}))"
         if component == "uniqueLang":
             if parameter != ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")):
                 return None
@@ -341,11 +340,11 @@ class Compiler:
                     f"&& !sameTerm({value}, {other}) && LCASE(LANG({value})) = LCASE(LANG({other})))")
         if component in ("minLength", "maxLength"):
             op = "<" if component == "minLength" else ">"
-            return f"{filter_values} FILTER(isBlank({value}) || STRLEN(STR({value})) {op} {_int(parameter)})"
+            return f"{values} FILTER(isBlank({value}) || STRLEN(STR({value})) {op} {_int(parameter)})"
         if component in _RANGES:
             op = _RANGES[component]
             good = {"<": ">=", ">": "<=", "<=": ">", ">=": "<"}[op]
-            return f"{filter_values} FILTER(!COALESCE({value} {good} {_term(parameter)}, false))"
+            return f"{values} FILTER(!COALESCE({value} {good} {_term(parameter)}, false))"
         if component in ("disjoint", "equals"):
             if not is_property:
                 raise Unsupported(f"{shape}: sh:{component} on a node shape")
@@ -355,9 +354,9 @@ class Compiler:
             return (f"{{ {values} FILTER NOT EXISTS {{ {focus} {_term(parameter)} {value} . }} }} UNION "
                     f"{{ {focus} {_term(parameter)} {value} . FILTER NOT EXISTS {{ {values} }} }}")
         if component == "node":
-            return f"{filter_values} FILTER EXISTS {{ {self.fails(parameter, value)} }}"
+            return f"{values} FILTER EXISTS {{ {self.fails(parameter, value)} }}"
         if component == "not":
-            return f"{filter_values} FILTER NOT EXISTS {{ {self.fails(parameter, value)} }}"
+            return f"{values} FILTER NOT EXISTS {{ {self.fails(parameter, value)} }}"
         if component in ("and", "or", "xone"):
             operands = self.shapes.items(parameter)
             fails = [f"EXISTS {{ {self.fails(m, value)} }}" for m in operands]
@@ -368,7 +367,7 @@ class Compiler:
             else:
                 passed = " + ".join(f"IF({f}, 0, 1)" for f in fails) or "0"
                 test = f"({passed}) != 1"
-            return f"{filter_values} FILTER({test})"
+            return f"{values} FILTER({test})"
         if component == "qualifiedValueShape":
             if self.shapes.value(shape, "qualifiedValueShapesDisjoint") == ox.Literal(
                 "true", datatype=ox.NamedNode(XSD + "boolean")
