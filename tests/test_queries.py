@@ -87,7 +87,7 @@ def test_hostile_count():
 
 def test_bad_parameters_are_rejected_before_anything_runs():
     cases = [
-        (["topic-coverage"], "parameter topic is required"),
+        (["topic-regimes-since", "-p", "since=2023-01-01"], "parameter topic is required"),
         (["topic-coverage", "-p", "topic=international-coordination", "-p", "colour=red"], "unknown parameter colour"),
         (["topic-regimes-since", "-p", "topic=international-coordination", "-p", "since=2023-02-30"], "is not a date"),
         (["topic-coverage", "-p", "topic=Bad Slug"], "is not a topic slug"),
@@ -105,26 +105,56 @@ def test_bad_parameters_are_rejected_before_anything_runs():
 def test_query_formats(tmp_path):
     args = ["query", "topic-silent-regimes", "-p", "topic=international-coordination", "-p", "source=policy-window"]
     js = json.loads(run_cli(*args, "--format", "json").stdout)
-    assert js["head"]["vars"][0] == "instrument" and len(js["results"]["bindings"]) == 14
+    assert js["head"]["vars"][:2] == ["topic", "instrument"] and len(js["results"]["bindings"]) == 14
     xml = run_cli(*args, "--format", "xml").stdout
     assert xml.count("<result>") == 14 and "http://www.w3.org/2005/sparql-results#" in xml
     tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
-    assert tsv[0].startswith("?instrument\t") and tsv[1].startswith("<https://w3id.org/aigovkg/id/instrument/")
+    assert tsv[0].startswith("?topic\t?instrument\t")
+    assert tsv[1].startswith("<https://w3id.org/aigovkg/id/topic/international-coordination>\t<https://w3id.org/aigovkg/id/instrument/")
     csv = run_cli(*args, "--format", "csv").stdout.splitlines()
-    assert len(csv) == 15 and csv[0].startswith("instrument,")
+    assert len(csv) == 15 and csv[0].startswith("topic,instrument,")
     table = run_cli(*args).stdout
     assert "(14 rows)" in table
 
 
 def test_dataframe_is_typed(kg):
     frame = kg.query("topic-coverage", topic="international-coordination", source="policy-window")
-    assert list(frame.columns)[:4] == ["instrument", "instrumentLabel", "jurisdictionCode", "level"]
+    assert list(frame.columns)[:5] == ["topic", "instrument", "instrumentLabel", "jurisdictionCode", "level"]
     assert len(frame) == 26
     wh = frame[frame["instrumentLabel"] == "White House Voluntary AI Commitments"].iloc[0]
     assert wh["dateAdopted"].isoformat() == "2023-07-21"
     assert frame["citation"].isna().sum() == 14  # silent cells have no citation
     curies = kg.query("topic-coverage", topic="international-coordination", curies=True)
     assert curies["instrument"].str.startswith("inst:").all()
+
+
+def test_topic_queries_without_a_topic_cover_every_topic(kg):
+    """The topic-page queries run once for every topic give, per topic, the
+    rows they give for that topic alone (that is how all pages are built)."""
+    topics = [r["slug"] for r in kg.results("topics").records()]
+    for name in ("topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage",
+                 "topic-silent-regimes", "topic-references", "disagreements"):
+        every = kg.results(name).records()
+        assert {r["topic"].rsplit("/", 1)[-1] for r in every} <= set(topics)
+        for slug in topics:
+            alone = kg.results(name, topic=slug).records()
+            assert [r for r in every if r["topic"].endswith("/" + slug)] == alone, (name, slug)
+        assert every, name
+
+
+def test_pages_count_later_regimes_as_the_query_does(kg):
+    from aigovkg.model import topic_page
+
+    compared = 0
+    for topic in kg.results("topics").records():
+        page = topic_page(kg, topic["slug"])
+        if not page.primacy:
+            continue
+        rows = kg.results("topic-regimes-since", topic=topic["slug"],
+                          since=page.primacy[0].date_adopted.isoformat()).records()
+        assert page.since_primacy == tuple((r["level"], r["instruments"]) for r in rows), topic["slug"]
+        compared += 1
+    assert compared == 13
 
 
 REFUSED = [

@@ -93,7 +93,7 @@ def test_cli_query_against_the_endpoint(oxigraph_server):
     result = run_cli("query", "topic-coverage-summary", "-p", "topic=international-coordination",
                      "-p", "source=policy-window", "--endpoint", oxigraph_server, "--format", "csv")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1] == "26,7,5,14,0,0"
+    assert result.stdout.splitlines()[1] == "https://w3id.org/aigovkg/id/topic/international-coordination,26,7,5,14,0,0"
 
 
 def test_ad_hoc_and_construct_against_the_endpoint(oxigraph_server):

@@ -14,6 +14,7 @@ instruments that drive a similarity are those with the largest products.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -41,21 +42,31 @@ def _slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, list[tuple[str, float]]]:
-    """Cosine similarity over the keys both vectors have, and each key's share.
+def similarity(a: Mapping[str, float], b: Mapping[str, float], *,
+               top: int | None = None) -> tuple[float, list[tuple[str, float]]]:
+    """Cosine similarity over the keys both vectors have, and the keys with a
+    positive share, largest first (only the ``top`` largest when given).
 
     >>> similarity({"x": 1.0, "y": 0.5}, {"x": 1.0, "y": 0.5})[0]
     1.0
     >>> similarity({"x": 1.0, "y": 0.0}, {"x": 0.0, "y": 1.0})[0]
     0.0
     """
-    keys = sorted(set(a) & set(b))
-    dot = sum(a[k] * b[k] for k in keys)
-    norm = math.sqrt(sum(a[k] ** 2 for k in keys)) * math.sqrt(sum(b[k] ** 2 for k in keys))
+    dot = norm_a = norm_b = 0.0
+    positive: list[tuple[str, float]] = []
+    for k in sorted(a.keys() & b.keys()):  # sorted: the same sum in every process
+        x, y = a[k], b[k]
+        dot += x * y
+        norm_a += x * x
+        norm_b += y * y
+        if x * y > 0:
+            positive.append((k, x * y))
+    norm = math.sqrt(norm_a) * math.sqrt(norm_b)
     if norm == 0:
         return 0.0, []
-    contributions = sorted(((k, a[k] * b[k]) for k in keys if a[k] * b[k] > 0), key=lambda kv: (-kv[1], kv[0]))
-    return round(dot / norm, 6), contributions
+    order = lambda kv: (-kv[1], kv[0])  # noqa: E731
+    shares = heapq.nsmallest(top, positive, key=order) if top is not None else sorted(positive, key=order)
+    return round(dot / norm, 6), shares
 
 
 def coverage_vectors(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
@@ -85,11 +96,10 @@ def similarity_graph(vectors: Mapping[str, Mapping[str, float]], labels: Mapping
     topics = sorted(vectors)
     for i, a in enumerate(topics):
         for b in topics[i + 1 :]:
-            score, contributions = similarity(vectors[a], vectors[b])
+            score, contributions = similarity(vectors[a], vectors[b], top=3)
             if score > 0:
-                drivers = [(instrument_labels or {}).get(k, k) for k, _ in contributions[:3]]
-                graph.add_edge(a, b, weight=score, drivers=drivers,
-                               shared=len(set(vectors[a]) & set(vectors[b])))
+                drivers = [(instrument_labels or {}).get(k, k) for k, _ in contributions]
+                graph.add_edge(a, b, weight=score, drivers=drivers, shared=len(vectors[a].keys() & vectors[b].keys()))
     return graph
 
 

@@ -176,55 +176,82 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# The queries behind a topic page whose rows carry their ?topic: run once for
+# one topic, or once for every topic when all pages are built.
+_TOPIC_QUERIES = ("topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage",
+                  "topic-silent-regimes", "topic-references", "disagreements")
+
+
+def _topic_rows(kg: KnowledgeGraph, slug: str | None,
+                source: str | None) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Rows of the topic-page queries, grouped by topic IRI then query name."""
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name in _TOPIC_QUERIES:
+        params: dict[str, Any] = {"topic": slug} if slug else {}
+        if source and name != "disagreements":
+            params["source"] = source
+        for row in kg.results(name, **params).records():
+            grouped.setdefault(row["topic"], {}).setdefault(name, []).append(row)
+    return grouped
+
+
+def _regimes_since(coverage: tuple[CoverageRow, ...], since: dt.date) -> tuple[tuple[str, int], ...]:
+    """Instruments adopted after ``since`` at each level, from the coverage rows
+    (the same claims and count as the ``topic-regimes-since`` query)."""
+    by_level: dict[str, set[str]] = {}
+    for row in coverage:
+        if isinstance(row.date_adopted, dt.date) and row.date_adopted > since:
+            by_level.setdefault(row.level, set()).add(row.instrument)
+    return tuple((level, len(by_level[level])) for level in sorted(by_level))
+
+
 def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
-               similarity: nx.Graph | None = None) -> TopicPage:
+               similarity: nx.Graph | None = None,
+               _rows: dict[str, list[dict[str, Any]]] | None = None,
+               _topics: int | None = None) -> TopicPage:
     """Gather a topic page from the named queries. ``similarity`` is the topic
     similarity graph of the same view, when the caller already has it."""
-    params: dict[str, Any] = {"topic": slug}
-    if source:
-        params["source"] = source
     found = kg.results("topic", topic=slug).records()
     if not found:
         known = ", ".join(r["slug"] for r in kg.results("topics").records()) or "none"
         raise InputError(f"no topic {slug!r} in the graph (topics: {known})")
     topic = found[0]
-    (s,) = kg.results("topic-coverage-summary", **params).records()
-    summary = Summary(s["instruments"], s["governs"], s["implicit"], s["silentCount"], s["conflicts"],
-                      s["notAssessed"])
+    rows = _rows if _rows is not None else _topic_rows(kg, slug, source).get(topic["topic"], {})
+    summary = Summary(0, 0, 0, 0, 0, 0)
+    for s in rows.get("topic-coverage-summary", ()):
+        summary = Summary(s["instruments"], s["governs"], s["implicit"], s["silentCount"], s["conflicts"],
+                          s["notAssessed"])
     if source and summary.instruments == 0:
         raise InputError(f"source {source!r} makes no claims on topic {slug!r}")
     primacy = tuple(
         Primacy(r["instrument"], r["instrumentLabel"], r["dateAdopted"], r["level"], r["sourceName"])
-        for r in kg.results("topic-primacy", **params).records()
+        for r in rows.get("topic-primacy", ())
     )
-    since: tuple[tuple[str, int], ...] = ()
-    if primacy:
-        rows = kg.results("topic-regimes-since", since=primacy[0].date_adopted.isoformat(), **params)
-        since = tuple((r["level"], r["instruments"]) for r in rows.records())
     tensions = tuple(
         Tension(r["kind"], r["kindLabel"], r["first"], r["firstLabel"], r["second"], r["secondLabel"],
                 r["citation"], r["sourceName"])
-        for r in kg.results("topic-tensions", **params).records()
+        for r in rows.get("topic-tensions", ())
     )
     coverage = tuple(
         CoverageRow(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"], r["level"], r["citation"],
                     r["referenceCode"], r["sourceName"], r["confidence"], r["verification"], r["dateAdopted"])
-        for r in kg.results("topic-coverage", **params).records()
+        for r in rows.get("topic-coverage", ())
     )
+    since = _regimes_since(coverage, primacy[0].date_adopted) if primacy else ()
     silent = tuple(
         SilentRegime(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"])
-        for r in kg.results("topic-silent-regimes", **params).records()
+        for r in rows.get("topic-silent-regimes", ())
     )
     references = tuple(
         Reference(r["referenceCode"], r["instrument"], r["instrumentLabel"], r["citation"])
-        for r in kg.results("topic-references", **params).records()
+        for r in rows.get("topic-references", ())
     )
     disagreements = tuple(
         Disagreement(r["instrument"], r["instrumentLabel"], r["sourceA"], r["levelA"], r["citationA"],
                      r["verificationA"], r["sourceB"], r["levelB"], r["citationB"], r["verificationB"])
-        for r in kg.results("disagreements", topic=slug).records()
+        for r in rows.get("disagreements", ())
     )
-    topics = len(kg.results("topics"))
+    topics = _topics if _topics is not None else len(kg.results("topics"))
     related = _related(kg, topic["topic"], slug, source, similarity)
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
@@ -296,7 +323,11 @@ def topic_pages(kg: KnowledgeGraph) -> dict[str, TopicPage]:
     from aigovkg import analyse
 
     similarity = analyse.topic_graph(kg)
-    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity) for t in kg.results("topics").records()}
+    rows = _topic_rows(kg, None, None)
+    topics = kg.results("topics").records()
+    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),
+                                  _topics=len(topics))
+            for t in topics}
 
 
 def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None,

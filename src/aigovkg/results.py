@@ -98,10 +98,21 @@ class ResultTable:
 
     def records(self, *, curies: bool = False) -> list[dict[str, Any]]:
         """Rows as dictionaries of Python values (no pandas needed)."""
-        return [
-            {c: to_python(t, curies=curies) for c, t in zip(self.columns, row, strict=True)}
-            for row in self.rows
-        ]
+        # Values repeat down a column (levels, sources, instruments): convert
+        # each distinct term once.
+        seen: dict[Term, Any] = {}
+
+        def value(term: Term | None) -> Any:
+            if term is None:
+                return None
+            try:
+                return seen[term]
+            except KeyError:
+                converted = seen[term] = to_python(term, curies=curies)
+                return converted
+
+        columns = self.columns
+        return [dict(zip(columns, map(value, row), strict=True)) for row in self.rows]
 
     def column(self, name: str, *, curies: bool = False) -> list[Any]:
         i = self.columns.index(name)
@@ -232,5 +243,6 @@ _WRITERS = {
 def from_solutions(solutions: ox.QuerySolutions) -> ResultTable:
     """Materialise pyoxigraph solutions (embedded, or parsed from an endpoint)."""
     columns = tuple(v.value for v in solutions.variables)
-    rows: Sequence[tuple[Term | None, ...]] = [tuple(s[c] for c in columns) for s in solutions]
+    # A solution iterates its values in the order of the variables (unbound: None).
+    rows: Sequence[tuple[Term | None, ...]] = [tuple(s) for s in solutions]
     return ResultTable(columns, tuple(rows))
