@@ -132,3 +132,43 @@ def test_engines_give_the_same_report_on_a_broken_copy(data_copy: Path):
 def test_unknown_engine_is_refused(kg):
     with pytest.raises(ValueError, match="unknown validation engine"):
         run_shapes(kg.loaded, engine="rudof")
+
+
+def _screens_hold(loaded: LoadedGraph, shapes: Path) -> tuple[int, int]:
+    """Every screen is a necessary condition: true wherever its constraint
+    finds a violation. Returns (constraints with violations and a screen,
+    screens that were false)."""
+    graph = shacl.ShapesGraph(shapes.read_bytes(), base_iri=shapes.resolve().as_uri())
+    screened = failing = 0
+    for constraint in shacl.compile_shapes(graph, data=loaded.store):
+        if constraint.screen is None:
+            continue
+        violated = any(True for _ in loaded.store.query(constraint.sparql))
+        passed = bool(loaded.store.query(constraint.screen))
+        assert passed or not violated, (constraint.shape, constraint.component, constraint.screen)
+        screened += violated
+        failing += not passed
+    return screened, failing
+
+
+def test_screens_are_necessary_conditions(tmp_path: Path, kg):
+    """The screen of a constraint may skip it only where it has no violation:
+    checked on the component file and every shape case (all with violations),
+    and the screens do skip constraints on the valid shipped graph."""
+    shutil.copy(COMPONENTS / "data.ttl", tmp_path / "data.ttl")
+    screened, _ = _screens_hold(_raw(tmp_path), COMPONENTS / "shapes.ttl")
+    for case in SHAPE_CASES:
+        data = tmp_path / case.stem
+        data.mkdir()
+        shutil.copy(HERE / "shapes" / "base.ttl", data / "base.ttl")
+        shutil.copy(case, data / case.name)
+        screened += _screens_hold(load_graph(data), shacl_shapes())[0]
+    assert screened >= 40, screened  # guard: the screens were tried where they had to pass
+    _, skipped = _screens_hold(kg.loaded, shacl_shapes())
+    assert skipped >= 200, skipped
+
+
+def shacl_shapes() -> Path:
+    from aigovkg import resources
+
+    return resources.shapes_file()
