@@ -9,10 +9,19 @@ maximum resident set, read with ``os.wait4``):
     load       strict Turtle into Oxigraph          rdflib Graph.parse
     shapes     shapes compiled to SPARQL (fast)     pySHACL on the rdflib graph
     checks     no-row checks on Oxigraph            the same queries on rdflib
+    validate   shapes and checks side by side,      (the two above)
+               as `aigovkg validate` runs them
     queries    every named query on Oxigraph        the same texts on rdflib
     analyses   graphs through SPARQL + networkx     rdflib_to_networkx + networkx
-    pages      every topic view, site rendered     (no equivalent)
+    pages      every topic, instrument and          (no equivalent)
+               jurisdiction page of the site
     build      `aigovkg build` (a process)          (no equivalent)
+
+pyrudof (rudof's Rust engine, installed with ``pip install -e '.[bench]'``)
+loads the same files and validates them against the same shapes, where it is
+installed. Each named query and check of the plain way is stopped after
+``AIGOVKG_BENCH_PLAIN_QUERY_TIMEOUT`` seconds (default 30) and counted as that
+long: its totals and ratios are then lower bounds, marked ≥.
 
 Run from a checkout (after ``pip install -e .``):
 
@@ -30,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -41,13 +51,12 @@ from pathlib import Path
 from typing import Any
 
 SIZES = {"small": (26, 12), "medium": (1000, 200), "large": (5000, 400)}
-STAGES = ("load", "shapes", "checks", "queries", "analyses", "pages", "build")
+STAGES = ("load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build")
 HERE = Path(__file__).resolve().parent
-# Each named query runs in a worker stopped after this many seconds.
-QUERY_TIMEOUT = float(os.environ.get("AIGOVKG_BENCH_QUERY_TIMEOUT", "60"))
-# Pages and the full build are measured only up to this many triples: the
-# per-topic queries behind pages do not scale to the medium graph yet.
-PAGES_MAX = int(os.environ.get("AIGOVKG_BENCH_PAGES_MAX", "200000"))
+# The plain way's named queries and checks are each stopped after this many
+# seconds (rdflib's engine takes hours on some); a stopped one counts as this
+# long, so the plain totals and ratios that include one are lower bounds.
+PLAIN_QUERY_TIMEOUT = float(os.environ.get("AIGOVKG_BENCH_PLAIN_QUERY_TIMEOUT", "30"))
 
 
 # ------------------------------------------------------------------ children
@@ -93,36 +102,37 @@ def child_aigovkg(data: Path) -> None:
     from aigovkg import analyse
     from aigovkg import queries as registry
     from aigovkg.api import KnowledgeGraph
-    from aigovkg.errors import QueryError
     from aigovkg.loader import load_graph
-    from aigovkg.model import topic_pages
+    from aigovkg.model import subject_rows, topic_pages
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
     from aigovkg.store import EmbeddedEngine
-    from aigovkg.validate import run_checks, run_shapes
+    from aigovkg.validate import run_checks, run_shapes, validate
 
     loaded = _timed("load", lambda: load_graph(data))
+    _emit("result", 0.0, triples=loaded.triples)  # replaced by the full result at the end
     shapes, _ = _timed("shapes", lambda: run_shapes(loaded))
     checks, _ = _timed("checks", lambda: run_checks(loaded))
+    # Shapes and checks together, as `aigovkg validate` runs them (side by side).
+    report = _timed("validate", lambda: validate(loaded))
+    assert len(report.violations) == len(set(shapes + checks))
+    _emit("validated", 0.0, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+          shape_violations=len(shapes))
     kg = KnowledgeGraph(EmbeddedEngine(loaded.store), loaded)
     selects = {name: q for name, q in registry.named_queries().items() if q.form == "SELECT"}
     params = {name: _sample_params(kg, q) for name, q in selects.items()}
-    stopped: list[str] = []
+    times: dict[str, float | None] = {}
 
     def queries() -> int:
         rows = 0
         for name in selects:
-            try:
-                rows += len(kg.results(name, timeout=QUERY_TIMEOUT, **params[name]).records())
-            except QueryError:
-                stopped.append(name)
+            start = time.perf_counter()
+            rows += len(kg.results(name, **params[name]).records())
+            times[name] = time.perf_counter() - start
         return rows
 
     rows = _timed("queries", queries)
-    if stopped:
-        _emit("stopped-queries", 0.0, names=stopped)
-    if loaded.triples > PAGES_MAX:
-        _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
+    _emit("query-times", 0.0, times=times)
 
     def analyses() -> int:
         done = 0
@@ -145,12 +155,11 @@ def child_aigovkg(data: Path) -> None:
         views = topic_pages(kg)
         for view in views.values():
             put("", render_topic(view, "markdown"))
-        write_site(kg, put, pages=views)
+        write_site(kg, put, pages=views, rows=subject_rows(kg))
         return written[0]
 
-    if loaded.triples <= PAGES_MAX:
-        _timed("pages", pages)
-        _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
+    _timed("pages", pages)
+    _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
 
 
 def child_plain(data: Path) -> None:
@@ -179,16 +188,47 @@ def child_plain(data: Path) -> None:
 
     graph = _timed("load", load)
     shapes = rdflib.Graph().parse(resources.shapes_file(), format="turtle")
-    conforms = _timed("shapes", lambda: pyshacl.validate(graph, shacl_graph=shapes, inference="none",
-                                                         allow_warnings=True)[0])
-    _timed("checks", lambda: sum(len(list(graph.query(c.text))) for c in registry.checks().values()))
+    conforms, results, _ = _timed("shapes", lambda: pyshacl.validate(graph, shacl_graph=shapes, inference="none",
+                                                                     allow_warnings=True))
+    _emit("validated", 0.0, shape_violations=len(set(results.objects(None, rdflib.SH.result))))
+    stopped: list[str] = []
+
+    def limited(name: str, text: str) -> tuple[int, float | None]:
+        """Rows of one query on rdflib, stopped after PLAIN_QUERY_TIMEOUT."""
+
+        def stop(_signum, _frame):
+            raise TimeoutError
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, PLAIN_QUERY_TIMEOUT)
+        start = time.perf_counter()
+        try:
+            return len(list(graph.query(text))), time.perf_counter() - start
+        except TimeoutError:
+            stopped.append(name)
+            return 0, None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def run_all(texts: dict[str, str], times: dict[str, float | None]) -> int:
+        rows = 0
+        for name, text in texts.items():
+            found, times[name] = limited(name, text)
+            rows += found
+        return rows
+
+    check_times: dict[str, float | None] = {}
+    _timed("checks", lambda: run_all({f"check:{n}": c.text for n, c in registry.checks().items()}, check_times))
     # Parameter values are read with aigovkg (not timed), then the same bound
     # texts run on rdflib's own SPARQL engine.
     kg = KnowledgeGraph(EmbeddedEngine(load_graph(data).store))
     selects = {name: q for name, q in registry.named_queries().items() if q.form == "SELECT"}
-    texts = [bind(q.text, q.bindings(_sample_params(kg, q))) for q in selects.values()]
+    texts = {name: bind(q.text, q.bindings(_sample_params(kg, q))) for name, q in selects.items()}
     del kg
-    rows = _timed("queries", lambda: sum(len(list(graph.query(text))) for text in texts))
+    times: dict[str, float | None] = {}
+    rows = _timed("queries", lambda: run_all(texts, times))
+    _emit("query-times", 0.0, times={**check_times, **times})
 
     def analyses() -> int:
         # The plain way turns every triple into an edge (literals become hub
@@ -200,7 +240,26 @@ def child_plain(data: Path) -> None:
         return nxg.number_of_nodes()
 
     _timed("analyses", analyses)
-    _emit("result", 0.0, conforms=bool(conforms), rows=rows, triples=len(graph))
+    _emit("result", 0.0, conforms=bool(conforms), rows=rows, triples=len(graph), stopped=stopped)
+
+
+def child_pyrudof(data: Path) -> None:
+    """pyrudof (rudof's Rust SHACL engine, native mode) on the same files and shapes."""
+    import pyrudof
+
+    from aigovkg import resources
+
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    files = [resources.ontology_file(), *sorted(data.rglob("*.ttl"))]
+
+    def load() -> None:
+        for path in files:
+            rudof.read_data(str(path), merge=True)
+
+    _timed("load", load)
+    rudof.read_shacl(str(resources.shapes_file()))
+    report = _timed("shapes", rudof.validate_shacl)
+    _emit("result", 0.0, violations=len(report), conforms=bool(report.conforms))
 
 
 def child_build(data: Path) -> None:
@@ -215,6 +274,12 @@ def child_build(data: Path) -> None:
 
 
 # ------------------------------------------------------------------- parent
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
 
 def run_child(tool: str, data: Path, timeout: float) -> dict[str, Any]:
     """One run of one tool in a fresh process: stage times and peak memory."""
@@ -251,9 +316,12 @@ def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
         values = [r["stages"][stage]["seconds"] for r in results if stage in r["stages"]]
         if values:
             medians[stage] = statistics.median(values)
-    extra = dict(results[-1]["stages"].get("result", {}))
-    if "stopped-queries" in results[-1]["stages"]:
-        extra["stopped_queries"] = results[-1]["stages"]["stopped-queries"]["names"]
+    last = results[-1]["stages"]
+    extra = {k: v for k, v in last.get("result", {}).items() if k != "seconds"}
+    if "query-times" in last:
+        extra["query_times"] = last["query-times"]["times"]
+    if "validated" in last:
+        extra.update({k: v for k, v in last["validated"].items() if k != "seconds"})
     peaks = [r["peak_mb"] for r in results if r["peak_mb"]]
     return {"runs": runs, "median_seconds": medians, "peak_mb": max(peaks) if peaks else None,
             "timed_out": any("timeout" in r["stages"] for r in results),
@@ -270,33 +338,58 @@ def machine() -> dict[str, Any]:
             "memory_gib": memory, "processor": platform.processor() or platform.machine()}
 
 
+def _stopped(other: dict[str, Any], stage: str) -> int:
+    """How many of a stage's queries (checks) the plain way stopped."""
+    if stage not in ("checks", "queries"):
+        return 0
+    times = other["result"].get("query_times", {})
+    return sum(1 for name, t in times.items() if t is None and name.startswith("check:") == (stage == "checks"))
+
+
+def _versus(ours: float, other: dict[str, Any] | None, stage: str, timeout: float) -> tuple[str, str]:
+    """An other tool's time for a stage and how many times slower it is; a
+    stage in which the plain way stopped a query gives lower bounds (≥)."""
+    if other is None:
+        return "—", "—"
+    seconds = other["median_seconds"].get(stage)
+    if seconds is None:
+        stopped = other["timed_out"] and stage in ("load", "shapes", "checks", "queries", "analyses")
+        return (f"> {timeout:.0f} (run stopped)" if stopped else "—"), "—"
+    cut = _stopped(other, stage)
+    bound = "≥ " if cut else ""
+    shown = f"{bound}{seconds:.2f}" + (f" ({cut} stopped at {PLAIN_QUERY_TIMEOUT:g} s)" if cut else "")
+    return shown, (f"{bound}{seconds / ours:.1f}×" if ours > 0 else "—")
+
+
 def table(report: dict[str, Any]) -> str:
-    lines = ["| size | triples | stage | aigovkg (s) | plain (s) | ratio |", "|---|---|---|---|---|---|"]
+    lines = ["| size | stage | aigovkg (s) | rdflib + pySHACL (s) | ratio | pyrudof (s) | ratio |",
+             "|---|---|---|---|---|---|---|"]
+    timeout = report["timeout"]
     for size, entry in report["sizes"].items():
-        ours, plain = entry["aigovkg"], entry.get("plain")
+        ours, plain, rudof = entry["aigovkg"], entry.get("plain"), entry.get("pyrudof")
+        label = f"{size} ({entry['triples']:,} triples)" if entry.get("triples") else size
         for stage in STAGES:
             a = ours["median_seconds"].get(stage)
             if a is None:
                 continue
-            p = plain["median_seconds"].get(stage) if plain else None
-            if plain and p is None and stage in ("load", "shapes", "checks", "queries", "analyses"):
-                shown, ratio = f"> {report['timeout']:.0f} (stopped)", "—"
-            elif p is None:
-                shown, ratio = "—", "—"
-            else:
-                shown, ratio = f"{p:.2f}", f"{p / a:.1f}×" if a > 0 else "—"
-            lines.append(f"| {size} | {entry['triples']} | {stage} | {a:.2f} | {shown} | {ratio} |")
+            p, pr = _versus(a, plain, stage, timeout)
+            r, rr = _versus(a, rudof, stage, timeout) if stage in ("load", "shapes") else ("", "")
+            lines.append(f"| {label} | {stage} | {a:.2f} | {p} | {pr} | {r} | {rr} |")
         pipeline = [s for s in ("load", "shapes", "checks", "queries", "analyses") if s in ours["median_seconds"]]
         a = sum(ours["median_seconds"][s] for s in pipeline)
         if plain and all(s in plain["median_seconds"] for s in pipeline):
             p = sum(plain["median_seconds"][s] for s in pipeline)
-            lines.append(f"| {size} | {entry['triples']} | **load→analyses** | {a:.2f} | {p:.2f} | {p / a:.1f}× |")
-        peak_plain = f"{plain['peak_mb']:.0f}" if plain and plain["peak_mb"] else "—"
-        lines.append(f"| {size} | {entry['triples']} | peak memory (MB) | {ours['peak_mb']:.0f} | {peak_plain} | |")
-        stopped = ours["result"].get("stopped_queries")
-        if stopped:
-            lines.append(f"| {size} | {entry['triples']} | queries stopped at {QUERY_TIMEOUT:g} s | "
-                         f"{len(stopped)}: {', '.join(stopped)} | | |")
+            bound = "≥ " if plain["result"].get("stopped") else ""
+            lines.append(f"| {label} | **load → analyses** | {a:.2f} | {bound}{p:.2f} | {bound}{p / a:.1f}× | | |")
+        counts = [ours["result"].get("shape_violations"), (plain or {}).get("result", {}).get("shape_violations"),
+                  (rudof or {}).get("result", {}).get("violations")]
+        a_count, p_count, r_count = ("—" if c is None else str(c) for c in counts)
+        lines.append(f"| {label} | SHACL results | {a_count} | {p_count} | | {r_count} | |")
+        validated = ours["result"].get("peak_mb")
+        if validated:
+            lines.append(f"| {label} | peak memory after validation (MB) | {validated:.0f} | | | | |")
+        peaks = [f"{t['peak_mb']:.0f}" if t and t.get("peak_mb") else "—" for t in (ours, plain, rudof)]
+        lines.append(f"| {label} | peak memory, whole run (MB) | {peaks[0]} | {peaks[1]} | | {peaks[2]} | |")
     return "\n".join(lines)
 
 
@@ -305,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="small,medium", help="comma-separated: small, medium, large")
     parser.add_argument("--runs", type=int, default=3, help="runs of aigovkg per size (median reported)")
     parser.add_argument("--plain-runs", type=int, default=1, help="runs of the plain way per size")
+    parser.add_argument("--rudof-runs", type=int, default=1,
+                        help="runs of pyrudof per size (skipped when pyrudof is not installed)")
     parser.add_argument("--plain-max", type=int, default=3_000_000,
                         help="skip the plain way above this many triples")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped")
@@ -314,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         tool, data = args.child
-        {"aigovkg": child_aigovkg, "plain": child_plain, "build": child_build}[tool](Path(data))
+        {"aigovkg": child_aigovkg, "plain": child_plain, "pyrudof": child_pyrudof,
+         "build": child_build}[tool](Path(data))
         return 0
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
@@ -332,13 +428,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)
         ours = measure("aigovkg", data, args.runs, args.timeout)
         triples = ours["result"].get("triples")
-        if triples is not None and triples <= PAGES_MAX:
+        if triples is not None:
             build = measure("build", data, args.runs, args.timeout)
             ours["median_seconds"].update(build["median_seconds"])
             ours["build_peak_mb"] = build["peak_mb"]
         entry: dict[str, Any] = {"instruments": instruments, "topics": topics, "triples": triples, "aigovkg": ours}
         if triples is not None and triples <= args.plain_max and args.plain_runs > 0:
             entry["plain"] = measure("plain", data, args.plain_runs, args.timeout)
+        if triples is not None and triples <= args.plain_max and args.rudof_runs > 0 and _has("pyrudof"):
+            entry["pyrudof"] = measure("pyrudof", data, args.rudof_runs, args.timeout)
         report["sizes"][size] = entry
         print(table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")

@@ -128,18 +128,25 @@ def test_dataframe_is_typed(kg):
     assert curies["instrument"].str.startswith("inst:").all()
 
 
-def test_topic_queries_without_a_topic_cover_every_topic(kg):
-    """The topic-page queries run once for every topic give, per topic, the
-    rows they give for that topic alone (that is how all pages are built)."""
-    topics = [r["slug"] for r in kg.results("topics").records()]
-    for name in ("topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage",
-                 "topic-silent-regimes", "topic-references", "disagreements"):
-        every = kg.results(name).records()
-        assert {r["topic"].rsplit("/", 1)[-1] for r in every} <= set(topics)
-        for slug in topics:
-            alone = kg.results(name, topic=slug).records()
-            assert [r for r in every if r["topic"].endswith("/" + slug)] == alone, (name, slug)
-        assert every, name
+@pytest.mark.parametrize("kind", ["topic", "instrument", "jurisdiction"])
+def test_page_queries_run_once_give_each_subjects_rows(kg, kind):
+    """The page queries run once for every subject give, per subject, the rows
+    they give for that subject alone (that is how all pages are built)."""
+    from aigovkg import model
+
+    queries = {"topic": model.TOPIC_QUERIES, "instrument": model.INSTRUMENT_QUERIES,
+               "jurisdiction": model.JURISDICTION_QUERIES}[kind]
+    grouped = model.grouped_rows(kg, queries)
+    subjects = kg.results(f"{kind}s").records()
+    compared = 0
+    for subject in subjects:
+        for name in queries:
+            alone = kg.results(name, **{kind: subject["slug"]}).records()
+            assert grouped.get(subject[kind], {}).get(name, []) == alone, (name, subject["slug"])
+            compared += bool(alone)
+    assert {iri for iri in grouped} <= {s[kind] for s in subjects}
+    assert len(subjects) == {"topic": 13, "instrument": 26, "jurisdiction": 16}[kind]
+    assert compared >= len(subjects), compared  # guard: most subjects have rows
 
 
 def test_pages_count_later_regimes_as_the_query_does(kg):

@@ -99,7 +99,7 @@ def build(
 ) -> BuildSummary:
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
-    from aigovkg.model import topic_pages
+    from aigovkg.model import subject_rows, topic_pages
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
@@ -119,13 +119,15 @@ def build(
         nonlocal pages
         progress("topic pages")
         views = topic_pages(kg)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
+        progress("instrument and jurisdiction pages")
+        rows = subject_rows(kg)  # likewise, for the site and the wiki
         progress("site")
-        pages = write_site(kg, put, pages=views, progress=progress)
+        pages = write_site(kg, put, pages=views, rows=rows, progress=progress)
         for slug, view in views.items():
             put(f"topics/{slug}.md", render_topic(view, "markdown"))
             put(f"topics/{slug}.json", render_topic(view, "json"))
         progress("wiki")
-        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views)
+        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
         progress("dumps")
         write_dumps(kg, put, base_url=base_url)
         progress("ontology")

@@ -5,6 +5,7 @@ comes from the graph."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -176,23 +177,64 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-# The queries behind a topic page whose rows carry their ?topic: run once for
-# one topic, or once for every topic when all pages are built.
-_TOPIC_QUERIES = ("topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage",
-                  "topic-silent-regimes", "topic-references", "disagreements")
+Rows = dict[str, list[dict[str, Any]]]  # query name -> its rows about one subject
 
 
-def _topic_rows(kg: KnowledgeGraph, slug: str | None,
-                source: str | None) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Rows of the topic-page queries, grouped by topic IRI then query name."""
-    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for name in _TOPIC_QUERIES:
-        params: dict[str, Any] = {"topic": slug} if slug else {}
-        if source and name != "disagreements":
-            params["source"] = source
-        for row in kg.results(name, **params).records():
-            grouped.setdefault(row["topic"], {}).setdefault(name, []).append(row)
+def grouped_rows(kg: KnowledgeGraph, queries: Mapping[str, tuple[str, ...]], *,
+                 params: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Rows]:
+    """Run each query once and group its rows by subject IRI: ``queries`` maps
+    a query name to the columns that name the subjects a row belongs to (a
+    membership belongs to its member's page and its organisation's page);
+    ``params`` gives a query's parameters by its name.
+
+    Pages are built this way, one run of each query for all their subjects,
+    instead of one run per subject and query; each subject's rows keep the
+    query's order, which is the order of the same query run for it alone
+    (the queries sort by their subject first)."""
+    grouped: dict[str, Rows] = {}
+    for name, columns in queries.items():
+        for row in kg.results(name, **(params or {}).get(name, {})).records():
+            for subject in dict.fromkeys(row[c] for c in columns):
+                grouped.setdefault(subject, {}).setdefault(name, []).append(row)
     return grouped
+
+
+# The queries behind each kind of page, and the columns naming their subjects.
+TOPIC_QUERIES = {name: ("topic",) for name in (
+    "topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage", "topic-silent-regimes",
+    "topic-references", "disagreements")}
+INSTRUMENT_QUERIES = {name: ("instrument",) for name in (
+    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events")}
+JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
+                        "jurisdiction-memberships": ("member", "organisation"),
+                        "jurisdiction-gaps": ("jurisdiction",)}
+
+
+@dataclass(frozen=True)
+class SubjectRows:
+    """The rows behind every instrument and jurisdiction page, by subject IRI."""
+
+    instruments: dict[str, Rows]
+    jurisdictions: dict[str, Rows]
+
+    def instrument(self, iri: str, query: str) -> list[dict[str, Any]]:
+        return self.instruments.get(iri, {}).get(query, [])
+
+    def jurisdiction(self, iri: str, query: str) -> list[dict[str, Any]]:
+        return self.jurisdictions.get(iri, {}).get(query, [])
+
+
+def subject_rows(kg: KnowledgeGraph) -> SubjectRows:
+    """Gather the instrument and jurisdiction pages' rows, each query run once."""
+    return SubjectRows(grouped_rows(kg, INSTRUMENT_QUERIES), grouped_rows(kg, JURISDICTION_QUERIES))
+
+
+def _topic_rows(kg: KnowledgeGraph, slug: str | None, source: str | None) -> dict[str, Rows]:
+    """Rows of the topic-page queries, grouped by topic IRI then query name."""
+    params = {name: ({"topic": slug} if slug else {}) | ({"source": source} if source and name != "disagreements"
+                                                          else {})
+              for name in TOPIC_QUERIES}
+    return grouped_rows(kg, TOPIC_QUERIES, params=params)
 
 
 def _regimes_since(coverage: tuple[CoverageRow, ...], since: dt.date) -> tuple[tuple[str, int], ...]:
@@ -207,7 +249,7 @@ def _regimes_since(coverage: tuple[CoverageRow, ...], since: dt.date) -> tuple[t
 
 def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
                similarity: nx.Graph | None = None,
-               _rows: dict[str, list[dict[str, Any]]] | None = None,
+               _rows: Rows | None = None,
                _topics: int | None = None) -> TopicPage:
     """Gather a topic page from the named queries. ``similarity`` is the topic
     similarity graph of the same view, when the caller already has it."""

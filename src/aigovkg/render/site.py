@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import TopicPage, topic_pages
+from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
 from aigovkg.render import _TEMPLATES, _environment
 
@@ -49,9 +49,10 @@ def _pictures(kg: KnowledgeGraph, put: Put) -> None:
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
-               progress: Callable[[str], None] = lambda _m: None) -> int:
+               rows: SubjectRows | None = None, progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
-    ``pages`` are the topic pages, when the caller has already gathered them."""
+    ``pages`` are the topic pages and ``rows`` the instrument and jurisdiction
+    pages' rows, when the caller has already gathered them."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
@@ -82,6 +83,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          silence_by_source=per_source)
 
     views = pages if pages is not None else topic_pages(kg)
+    rows = rows if rows is not None else subject_rows(kg)
     for t in topics:
         progress(f"topic {t['slug']}")
         view = views[t["slug"]]
@@ -93,7 +95,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
 
     for i in instruments:
         slug = i["slug"]
-        facts = kg.results("instrument-facts", instrument=slug).records()
+        facts = rows.instrument(i["instrument"], "instrument-facts")
         jsonld: dict[str, Any] = {"@context": SCHEMA, "@type": "Legislation", "@id": i["instrument"],
                                   "name": i["label"], "legislationJurisdiction": i["jurisdictionCode"]}
         if i["dateAdopted"]:
@@ -104,18 +106,18 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
             jsonld["legislationLegalForce"] = i["status"]
         page(f"instruments/{slug}.html", "instrument.html.j2", i["label"], i["instrument"], jsonld,
              i=i, facts=[{**f, "value": str(f["value"])} for f in facts],
-             coverage=kg.results("instrument-coverage", instrument=slug).records(),
-             tensions=kg.results("instrument-tensions", instrument=slug).records(),
-             relations=kg.results("instrument-relations", instrument=slug).records(),
-             events=kg.results("instrument-events", instrument=slug).records())
+             coverage=rows.instrument(i["instrument"], "instrument-coverage"),
+             tensions=rows.instrument(i["instrument"], "instrument-tensions"),
+             relations=rows.instrument(i["instrument"], "instrument-relations"),
+             events=rows.instrument(i["instrument"], "instrument-events"))
 
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
              {"@context": SCHEMA, "@type": "AdministrativeArea", "@id": j["jurisdiction"], "name": j["label"],
               "identifier": j["code"]},
-             j=j, instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
-             memberships=kg.results("jurisdiction-memberships", jurisdiction=j["slug"]).records(),
-             gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
+             j=j, instruments=rows.jurisdiction(j["jurisdiction"], "jurisdiction-instruments"),
+             memberships=rows.jurisdiction(j["jurisdiction"], "jurisdiction-memberships"),
+             gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
 
     matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
     for row in kg.results("coverage-matrix").records():

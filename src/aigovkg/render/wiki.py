@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import TopicPage, topic_pages
+from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.render import _environment
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
@@ -52,9 +52,10 @@ def front_matter(fields: Mapping[str, Any]) -> str:
 
 
 def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str = "mdx",
-               pages: Mapping[str, TopicPage] | None = None) -> int:
+               pages: Mapping[str, TopicPage] | None = None, rows: SubjectRows | None = None) -> int:
     """Write index, topic, instrument and jurisdiction pages; returns the page count.
-    ``pages`` are the topic pages, when the caller has already gathered them."""
+    ``pages`` are the topic pages and ``rows`` the instrument and jurisdiction
+    pages' rows, when the caller has already gathered them."""
     if fmt not in ("mdx", "markdown"):
         raise ValueError(f"unknown wiki format {fmt}")
     ext = "mdx" if fmt == "mdx" else "md"
@@ -77,27 +78,28 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
          topics=topics, instruments=instruments, jurisdictions=jurisdictions,
          silence=kg.results("silence-index").records()[0])
     views = pages if pages is not None else topic_pages(kg)
+    rows = rows if rows is not None else subject_rows(kg)
     for t in topics:
         view = views[t["slug"]]
         page(f"topics/{t['slug']}", {"title": view.label, "description": view.definition, "slug": view.slug,
                                      "iri": view.iri, "tags": ["topic"]},
              "topic.md.j2", page=view, s=view.summary)
     for i in instruments:
-        facts = [{**f, "value": str(f["value"])} for f in kg.results("instrument-facts", instrument=i["slug"]).records()]
+        facts = [{**f, "value": str(f["value"])} for f in rows.instrument(i["instrument"], "instrument-facts")]
         page(f"instruments/{i['slug']}", {
             "title": i["label"], "slug": i["slug"], "iri": i["instrument"], "jurisdiction": i["jurisdictionCode"],
             "kind": i["kind"], "status": i["status"],
             "date_adopted": i["dateAdopted"].isoformat() if i["dateAdopted"] else None, "tags": ["instrument"],
         }, "wiki_instrument.md.j2", i=i, facts=facts,
-             coverage=kg.results("instrument-coverage", instrument=i["slug"]).records(),
-             tensions=kg.results("instrument-tensions", instrument=i["slug"]).records(),
-             relations=kg.results("instrument-relations", instrument=i["slug"]).records(),
-             events=kg.results("instrument-events", instrument=i["slug"]).records())
+             coverage=rows.instrument(i["instrument"], "instrument-coverage"),
+             tensions=rows.instrument(i["instrument"], "instrument-tensions"),
+             relations=rows.instrument(i["instrument"], "instrument-relations"),
+             events=rows.instrument(i["instrument"], "instrument-events"))
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
                                             "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
              "wiki_jurisdiction.md.j2", j=j,
-             memberships=kg.results("jurisdiction-memberships", jurisdiction=j["slug"]).records(),
-             instruments=kg.results("jurisdiction-instruments", jurisdiction=j["slug"]).records(),
-             gaps=kg.results("jurisdiction-gaps", jurisdiction=j["slug"]).records())
+             memberships=rows.jurisdiction(j["jurisdiction"], "jurisdiction-memberships"),
+             instruments=rows.jurisdiction(j["jurisdiction"], "jurisdiction-instruments"),
+             gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
     return count
