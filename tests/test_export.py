@@ -4,6 +4,7 @@ across runs and PYTHONHASHSEEDs."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -56,3 +57,32 @@ def test_blank_nodes_get_canonical_labels():
     one = canonical_triples([ox.Triple(a, p, ox.Literal("x"))])
     two = canonical_triples([ox.Triple(b, p, ox.Literal("x"))])
     assert [str(t) for t in one] == [str(t) for t in two]
+
+
+def test_canonical_order_is_the_order_of_the_triples_text(kg):
+    """The N-Triples line sort gives the order of sorting the triples' text,
+    also where one literal is a prefix of another, tags, datatypes, escapes
+    and characters beyond ASCII differ."""
+    ex = "http://example.org/"
+    s, p = ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p")
+    objects = [ox.Literal("a"), ox.Literal("a", language="en"), ox.Literal("a", language="en-gb"),
+               ox.Literal("a", datatype=ox.NamedNode(ex + "t")), ox.Literal("ab"), ox.Literal('a"b'),
+               ox.Literal("a\nb"), ox.Literal("a\\b"), ox.Literal("é"), ox.Literal("z"), ox.Literal("\U0001f600"),
+               ox.NamedNode(ex + "o"), ox.NamedNode(ex + "o/1"), ox.NamedNode(ex + "é")]
+    tricky = [ox.Triple(s, p, o) for o in objects]
+    every = tricky + graph_triples(kg.loaded.store)
+    assert canonical_triples(reversed(every)) == sorted(every, key=str)
+    assert len(every) > 7000
+
+
+def test_jsonld_compacted_a_chunk_at_a_time_is_the_same(kg, monkeypatch):
+    from aigovkg import export
+
+    whole = dump(kg.loaded.store, "jsonld")
+    ordered = graph_triples(kg.loaded.store)
+    chunks = export._subject_chunks(ordered, 100)
+    assert len(chunks) > 20 and sum(map(len, chunks)) == len(ordered)
+    # No subject is split between two chunks.
+    assert all(a[-1].subject != b[0].subject for a, b in itertools.pairwise(chunks))
+    monkeypatch.setattr(export, "_JSONLD_CHUNK", 100)
+    assert dump(kg.loaded.store, "jsonld") == whole

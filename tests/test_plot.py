@@ -67,3 +67,25 @@ def test_network_pictures_have_a_mark_per_node_and_edge(kg, tmp_path, kind, node
     out = save(figure, tmp_path / f"{kind}.png")
     image = Image.open(out)
     assert image.size == (1000, 800)
+
+
+def test_a_large_network_draws_its_best_connected_nodes(tmp_path):
+    """More instruments than a picture can show (and than networkx's dense
+    layout takes without SciPy): the best-connected ones are drawn, and the
+    title says how many of how many."""
+    from matplotlib.collections import PathCollection
+
+    import aigovkg
+    from aigovkg import analyse
+    from aigovkg.plot import MAX_DRAWN, network
+    from aigovkg.synth import synthesize
+
+    synthesize(tmp_path / "graph", instruments=300, topics=40, seed=7)
+    kg = aigovkg.load(tmp_path / "graph")
+    total = analyse.build(kg, "tension").number_of_nodes()
+    assert total > MAX_DRAWN
+    figure = network(kg, "tensions")
+    points = [c for c in figure.axes[0].collections if isinstance(c, PathCollection)]
+    assert len(points) == 1 and len(points[0].get_offsets()) == MAX_DRAWN
+    assert f"the {MAX_DRAWN} of {total:,} instruments with the most tensions" in figure.axes[0].get_title()
+    save(figure, tmp_path / "tensions.png")

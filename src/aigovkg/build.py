@@ -128,6 +128,7 @@ def build(
             put(f"topics/{slug}.json", render_topic(view, "json"))
         progress("wiki")
         write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
+        del views, rows  # the pages are written: their rows need not stay in memory for the dumps
         progress("dumps")
         write_dumps(kg, put, base_url=base_url)
         progress("ontology")
@@ -141,11 +142,11 @@ def build(
 def write_dumps(kg: KnowledgeGraph, put: Put, *, base_url: str) -> None:
     """Every export format, the VoID description and the JSON-LD context, under ``dumps/``."""
     from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, context, dump
+    from aigovkg.export import SUFFIX, context, dumps
 
     assert kg.loaded is not None
-    for fmt in ExportFormat:
-        put(f"dumps/aigovkg.{SUFFIX[fmt]}", dump(kg.loaded.store, fmt))
+    for fmt, data in dumps(kg.loaded.store):
+        put(f"dumps/aigovkg.{SUFFIX[fmt]}", data)
     put("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
     put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
 

@@ -55,13 +55,21 @@ def context() -> dict[str, Any]:
 
 
 def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0)."""
+    """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0).
+
+    The order is that of their N-Triples lines (the same as sorting the
+    triples' ``str``: a line is the triple's text and " .", and a space sorts
+    before any character that could follow a term), so the sort runs over
+    bytes that Oxigraph wrote instead of over a million Python objects.
+    """
     items = list(triples)
     if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in items):
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in items)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         items = [q.triple for q in dataset]
-    return sorted(items, key=str)
+    lines = _bytes(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+    lines.sort()
+    return [quad.triple for quad in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)]
 
 
 def graph_triples(store: ox.Store) -> list[ox.Triple]:
@@ -76,8 +84,11 @@ def _bytes(data: bytes | None) -> bytes:
 
 def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """Serialise triples deterministically in one of the export formats."""
-    fmt = ExportFormat(fmt)
-    ordered = canonical_triples(triples)
+    return _serialize(canonical_triples(triples), ExportFormat(fmt))
+
+
+def _serialize(ordered: list[ox.Triple], fmt: ExportFormat) -> bytes:
+    """Serialise triples already in canonical order."""
     prefixes = dict(PREFIXES)
     if fmt is ExportFormat.TURTLE:
         return _bytes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
@@ -94,15 +105,40 @@ def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportForm
     return _jsonld(ordered).encode("utf-8")
 
 
+# Subjects are compacted this many triples at a time (whole subjects each time).
+_JSONLD_CHUNK = 50_000
+
+
+def _subject_chunks(ordered: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
+    """Runs of whole subjects of about ``size`` triples (``ordered`` groups a
+    subject's triples together); one run when blank nodes tie subjects together."""
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in ordered):
+        return [ordered]
+    chunks: list[list[ox.Triple]] = []
+    start = 0
+    while start < len(ordered):
+        end = min(start + size, len(ordered))
+        while end < len(ordered) and ordered[end].subject == ordered[end - 1].subject:
+            end += 1
+        chunks.append(ordered[start:end])
+        start = end
+    return chunks
+
+
 def _jsonld(ordered: list[ox.Triple]) -> str:
+    """JSON-LD compacted with the shipped context. rdflib compacts each
+    subject's node object from that subject's triples alone, so the subjects
+    are compacted a chunk at a time: memory stays bounded on large graphs."""
     import rdflib
 
-    graph = rdflib.Graph()
-    graph.parse(data=_bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES)), format="nt")
     ctx = context()
-    doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
-    nodes = doc.get("@graph", [doc] if "id" in doc or "@id" in doc else [])
-    nodes = [{k: v for k, v in node.items() if k != "@context"} for node in nodes]
+    nodes = []
+    for chunk in _subject_chunks(ordered, _JSONLD_CHUNK):
+        graph = rdflib.Graph()
+        graph.parse(data=_bytes(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)), format="nt")
+        doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+        found = doc.get("@graph", [doc] if "id" in doc or "@id" in doc else [])
+        nodes += [{k: v for k, v in node.items() if k != "@context"} for node in found]
     for node in nodes:
         for key, value in node.items():
             if isinstance(value, list):
@@ -115,6 +151,13 @@ def _jsonld(ordered: list[ox.Triple]) -> str:
 def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """The whole graph in one of the export formats."""
     return serialize(graph_triples(store), fmt)
+
+
+def dumps(store: ox.Store) -> Iterable[tuple[ExportFormat, bytes]]:
+    """The whole graph in every export format, put in canonical order once."""
+    ordered = graph_triples(store)
+    for fmt in ExportFormat:
+        yield fmt, _serialize(ordered, fmt)
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:

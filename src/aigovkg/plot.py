@@ -70,12 +70,17 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
 
 
 CLUSTER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+#: A network picture draws at most this many nodes, those with the largest
+#: weighted degree: more would be unreadable on one page.
+MAX_DRAWN = 120
 
 
 def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> Figure:
     """The tension network (instruments, coloured by forum-shopping cluster) or
     the topic network (each topic's 3 most similar topics, coloured by cluster);
-    edge width follows the weight. The layout uses a fixed seed."""
+    edge width follows the weight. The layout uses a fixed seed. Clusters are
+    found on the whole graph; a graph of more than ``MAX_DRAWN`` nodes is drawn
+    as its ``MAX_DRAWN`` nodes of largest weighted degree, and the title says so."""
     plt = _matplotlib()
     import networkx as nx
 
@@ -86,6 +91,13 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> Figu
         graph = analyse.backbone(graph)
     found = analyse.clusters(graph)
     cluster_of = {n: i for i, members in enumerate(found.communities) for n in members}
+    shown = ""
+    if graph.number_of_nodes() > MAX_DRAWN:
+        degree = dict(graph.degree(weight="weight"))
+        kept = sorted(graph, key=lambda n: (-degree[n], str(n)))[:MAX_DRAWN]
+        noun = "instruments with the most tensions" if kind == "tensions" else "most connected topics"
+        shown = f"; the {MAX_DRAWN} of {graph.number_of_nodes():,} {noun}"
+        graph = graph.subgraph(kept)
     nodes = sorted(graph, key=str)
     fig, ax = plt.subplots(figsize=(10, 8), dpi=100)
     if nodes:
@@ -99,7 +111,7 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> Figu
                                 labels={n: graph.nodes[n].get("label", n)[:40] for n in nodes})
     title = "Forum-shopping and other tensions, coloured by cluster" if kind == "tensions" else \
         "Topics by similarity of coverage (3 nearest each), coloured by cluster"
-    ax.set_title(f"{title}; modularity {found.modularity:.2f}", fontsize=10)
+    ax.set_title(f"{title}; modularity {found.modularity:.2f}{shown}", fontsize=10)
     ax.set_axis_off()
     fig.tight_layout()
     return fig
