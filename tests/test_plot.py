@@ -89,3 +89,20 @@ def test_a_large_network_draws_its_best_connected_nodes(tmp_path):
     assert len(points) == 1 and len(points[0].get_offsets()) == MAX_DRAWN
     assert f"the {MAX_DRAWN} of {total:,} instruments with the most tensions" in figure.axes[0].get_title()
     save(figure, tmp_path / "tensions.png")
+
+
+def test_a_large_heatmap_keeps_a_readable_size(tmp_path):
+    """A thousand rows would make a picture of a hundred thousand pixels: the
+    heatmap keeps the size of MAX_ROWS rows and says how many it shows."""
+    import aigovkg
+    from aigovkg.plot import MAX_COLUMNS, MAX_ROWS
+    from aigovkg.synth import synthesize
+
+    synthesize(tmp_path / "graph", instruments=MAX_ROWS + 50, topics=MAX_COLUMNS + 5, seed=7)
+    figure = heatmap(aigovkg.load(tmp_path / "graph"))
+    ax = figure.axes[0]
+    assert ax.get_ylabel() == f"{MAX_ROWS + 50} instruments, by name (too many to label)"
+    assert ax.get_xlabel() == f"{MAX_COLUMNS + 5} topics, by name (too many to label)"
+    assert ax.get_images()[0].get_array().shape == (MAX_ROWS + 50, MAX_COLUMNS + 5)
+    width, height = figure.get_size_inches()
+    assert (width, height) == pytest.approx((4 + 0.55 * MAX_COLUMNS, 2 + 0.32 * MAX_ROWS))

@@ -36,9 +36,16 @@ def _matplotlib() -> Any:
     return plt
 
 
+#: A heatmap labels at most this many rows (instruments) and columns (topics);
+#: a larger matrix is drawn at the size of this many, unlabelled, as an overview.
+MAX_ROWS, MAX_COLUMNS = 150, 60
+
+
 def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
     """Instruments (rows) × topics (columns), each cell coloured by its level in
-    the reviewed view (or one source's)."""
+    the reviewed view (or one source's). Rows and columns are labelled up to
+    ``MAX_ROWS`` and ``MAX_COLUMNS``; beyond that the picture keeps that size
+    (a cell becomes a few pixels) and the axis says how many there are."""
     plt = _matplotlib()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
@@ -53,13 +60,22 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
     col_of = {iri: j for j, (_, iri) in enumerate(topics)}
     for r in rows:
         grid[row_of[r["instrument"]]][col_of[r["topic"]]] = index[r["level"]]
-    fig, ax = plt.subplots(figsize=(4 + 0.55 * len(topics), 2 + 0.32 * len(instruments)), dpi=100)
+    fig, ax = plt.subplots(figsize=(4 + 0.55 * min(len(topics), MAX_COLUMNS),
+                                    2 + 0.32 * min(len(instruments), MAX_ROWS)), dpi=100)
     cmap = ListedColormap([COLOURS[level] for level in LEVELS])
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(LEVELS) - 0.5, aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(len(topics)), [label for label, _ in topics], rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(instruments)), [label[:60] for label, _ in instruments], fontsize=7)
-    ax.set_xticks([x - 0.5 for x in range(1, len(topics))], minor=True)
-    ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
+    if len(topics) <= MAX_COLUMNS:
+        ax.set_xticks(range(len(topics)), [label for label, _ in topics], rotation=45, ha="right", fontsize=8)
+        ax.set_xticks([x - 0.5 for x in range(1, len(topics))], minor=True)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(topics):,} topics, by name (too many to label)", fontsize=8)
+    if len(instruments) <= MAX_ROWS:
+        ax.set_yticks(range(len(instruments)), [label[:60] for label, _ in instruments], fontsize=7)
+        ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(instruments):,} instruments, by name (too many to label)", fontsize=8)
     ax.grid(which="minor", color="#888888", linewidth=0.4)
     ax.tick_params(which="minor", length=0)
     ax.set_title("How each instrument treats each topic" + (f" (per {source})" if source else ""), fontsize=10)
