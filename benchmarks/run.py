@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)
         ours = measure("aigovkg", data, args.runs, args.timeout)
         triples = ours["result"].get("triples")
-        if triples is not None:
+        if triples is not None and not ours["timed_out"]:  # a build would not finish either
             build = measure("build", data, args.runs, args.timeout)
             ours["median_seconds"].update(build["median_seconds"])
             ours["build_peak_mb"] = build["peak_mb"]
