@@ -9,8 +9,8 @@ maximum resident set, read with ``os.wait4``):
     load       strict Turtle into Oxigraph          rdflib Graph.parse
     shapes     shapes compiled to SPARQL (fast)     pySHACL on the rdflib graph
     checks     no-row checks on Oxigraph            the same queries on rdflib
-    validate   shapes and checks side by side,      (the two above)
-               as `aigovkg validate` runs them
+    validate   shapes and checks, as                (the two above)
+               `aigovkg validate` runs them
     queries    every named query on Oxigraph        the same texts on rdflib
     analyses   graphs through SPARQL + networkx     rdflib_to_networkx + networkx
     pages      every topic, instrument and          (no equivalent)
@@ -113,7 +113,7 @@ def child_aigovkg(data: Path) -> None:
     _emit("result", 0.0, triples=loaded.triples)  # replaced by the full result at the end
     shapes, _ = _timed("shapes", lambda: run_shapes(loaded))
     checks, _ = _timed("checks", lambda: run_checks(loaded))
-    # Shapes and checks together, as `aigovkg validate` runs them (side by side).
+    # Shapes and checks together, as `aigovkg validate` runs them.
     report = _timed("validate", lambda: validate(loaded))
     assert len(report.violations) == len(set(shapes + checks))
     _emit("validated", 0.0, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -323,7 +323,8 @@ def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
     if "validated" in last:
         extra.update({k: v for k, v in last["validated"].items() if k != "seconds"})
     peaks = [r["peak_mb"] for r in results if r["peak_mb"]]
-    return {"runs": runs, "median_seconds": medians, "peak_mb": max(peaks) if peaks else None,
+    exits = [os.waitstatus_to_exitcode(r["exit"]) for r in results]
+    return {"runs": runs, "median_seconds": medians, "peak_mb": max(peaks) if peaks else None, "exits": exits,
             "timed_out": any("timeout" in r["stages"] for r in results),
             "failed": any("failed" in r["stages"] for r in results), "result": extra}
 
@@ -353,8 +354,12 @@ def _versus(ours: float, other: dict[str, Any] | None, stage: str, timeout: floa
         return "—", "—"
     seconds = other["median_seconds"].get(stage)
     if seconds is None:
-        stopped = other["timed_out"] and stage in ("load", "shapes", "checks", "queries", "analyses")
-        return (f"> {timeout:.0f} (run stopped)" if stopped else "—"), "—"
+        if other["timed_out"] and stage in ("load", "shapes", "checks", "queries", "analyses"):
+            return f"> {timeout:.0f} (run stopped)", "—"
+        if other["failed"]:
+            code = next((c for c in other.get("exits", []) if c), None)
+            return "failed" + (f" (killed by signal {-code})" if code and code < 0 else ""), "—"
+        return "—", "—"
     cut = _stopped(other, stage)
     bound = "≥ " if cut else ""
     shown = f"{bound}{seconds:.2f}" + (f" ({cut} stopped at {PLAIN_QUERY_TIMEOUT:g} s)" if cut else "")

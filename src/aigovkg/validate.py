@@ -250,13 +250,10 @@ def validate(
     loaded: LoadedGraph, *, shapes_file: Path | None = None, checks: bool = True, engine: str = "fast"
 ) -> ValidationReport:
     """Validate a loaded graph against the shapes and the no-row checks."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    # The checks run beside the shapes: Oxigraph evaluates without the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(run_checks, loaded) if checks else None
-        shape_violations, shape_count = run_shapes(loaded, shapes_file=shapes_file, engine=engine)
-        check_violations, check_count = pending.result() if pending is not None else ([], 0)
+    # One after the other: each already runs its queries on a thread per core
+    # (measured on the medium benchmark graph: 4.4 s so, 4.6 s side by side).
+    shape_violations, shape_count = run_shapes(loaded, shapes_file=shapes_file, engine=engine)
+    check_violations, check_count = run_checks(loaded) if checks else ([], 0)
     violations = tuple(sorted(set(shape_violations + check_violations), key=Violation.sort_key))
     return ValidationReport(
         violations=violations,
