@@ -129,10 +129,10 @@ def child_aigovkg(data: Path) -> None:
             start = time.perf_counter()
             rows += len(kg.results(name, **params[name]).records())
             times[name] = time.perf_counter() - start
+            _emit("query-times", 0.0, times=times)  # so far: kept if the run is stopped
         return rows
 
     rows = _timed("queries", queries)
-    _emit("query-times", 0.0, times=times)
 
     def analyses() -> int:
         done = 0
