@@ -456,7 +456,7 @@ _VALUE_COMPONENTS = {
 }
 
 
-def _screen(component: str, pattern: str, values: str, path: str, targets: str) -> tuple[str, str] | None:
+def _screen(component: str, pattern: str, values: str, path: str) -> tuple[str, str] | None:
     """A necessary condition for a constraint of a property shape to have a
     violation, as (kind, SPARQL): ``ask`` is a whole ASK query; ``missing`` is
     a FILTER operand that is true for a focus node missing a value, to be
@@ -514,7 +514,7 @@ def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> list
             path = screen = None
             if shapes.value(source, "path") is not None:
                 sparql_path, path = compiler.path(source)
-                found = _screen(component, pattern, f"?focus {sparql_path} ?value .", sparql_path, targets)
+                found = _screen(component, pattern, f"?focus {sparql_path} ?value .", sparql_path)
                 if found and found[0] == "missing":
                     missing.setdefault(targets, []).append(found[1])
                     screen = targets  # replaced below by the merged screen of these targets
