@@ -54,6 +54,10 @@ def context() -> dict[str, Any]:
         return dict(json.load(handle)["@context"])
 
 
+def _has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
+    return any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
+
+
 def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0).
 
@@ -63,7 +67,7 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     bytes that Oxigraph wrote instead of over a million Python objects.
     """
     items = list(triples)
-    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in items):
+    if _has_blank_nodes(items):
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in items)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         items = [q.triple for q in dataset]
@@ -112,7 +116,7 @@ _JSONLD_CHUNK = 50_000
 def _subject_chunks(ordered: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
     """Runs of whole subjects of about ``size`` triples (``ordered`` groups a
     subject's triples together); one run when blank nodes tie subjects together."""
-    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in ordered):
+    if _has_blank_nodes(ordered):
         return [ordered]
     chunks: list[list[ox.Triple]] = []
     start = 0
