@@ -52,10 +52,12 @@ def test_planted_violations_are_found_by_both_engines(tmp_path: Path):
     reference = validate(loaded, engine="pyshacl")
     assert {(v.rule, v.focus) for v in fast.violations} == expected
     assert fast.to_text() == reference.to_text()
-    # The CLI says the same, with exit 1.
+    # The CLI says the same, with exit 1, from memory and from an on-disk store.
     result = run_cli("validate", "--data", str(out))
     assert result.returncode == 1
     assert result.stdout.count("\n") == len(fast.violations) + 1
+    on_disk = run_cli("validate", "--data", str(out), "--on-disk")
+    assert (on_disk.returncode, on_disk.stdout) == (1, result.stdout)
 
 
 def test_synth_refuses_a_folder_in_use(tmp_path: Path):

@@ -5,9 +5,16 @@ naming file, line and column; never a traceback."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+import aigovkg
+from aigovkg.errors import InputError
+from aigovkg.loader import load_graph
 
 from .conftest import run_cli
 
@@ -138,3 +145,44 @@ def test_missing_data_folder_is_usage_error(tmp_path: Path):
     result = run_cli("validate", "--data", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "no such data folder" in result.stderr
+
+
+def test_on_disk_store_validates_the_same(tmp_path: Path):
+    in_memory = run_cli("validate", "--format", "json")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    on_disk = subprocess.run([sys.executable, "-m", "aigovkg", "validate", "--format", "json", "--on-disk"],
+                             capture_output=True, text=True, env=env, timeout=300)
+    assert (on_disk.returncode, on_disk.stdout) == (0, in_memory.stdout), on_disk.stderr
+    assert list(tmp_path.iterdir()) == []  # the temporary store is gone
+
+
+@pytest.mark.reliability("A Turtle syntax error while loading into the on-disk store (`validate --on-disk`)",
+                         "exit 2 naming file and line, as in memory; the temporary store is removed")
+def test_on_disk_syntax_error_names_file_and_line(data_copy: Path, tmp_path: Path):
+    (data_copy / "broken.ttl").write_text('<https://example.org/x> <https://example.org/p> "never closed .\n',
+                                          encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = subprocess.run([sys.executable, "-m", "aigovkg", "validate", "--data", str(data_copy), "--on-disk"],
+                            capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)}, timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "broken.ttl:1:" in result.stderr and "Turtle syntax error" in result.stderr
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.reliability("Loading into an on-disk store folder that already holds something",
+                         "refused before anything is written: two graphs are never mixed")
+def test_on_disk_store_needs_an_empty_folder(tmp_path: Path):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "keep.txt").write_text("not a store", encoding="utf-8")
+    with pytest.raises(InputError, match="new or empty folder"):
+        load_graph(store_dir=tmp_path / "store")
+    assert [p.name for p in (tmp_path / "store").iterdir()] == ["keep.txt"]
+
+
+def test_on_disk_graph_answers_like_the_in_memory_one(kg: aigovkg.KnowledgeGraph, tmp_path: Path):
+    on_disk = aigovkg.load(store_dir=tmp_path / "store")
+    assert on_disk.loaded is not None and on_disk.loaded.triples == kg.loaded.triples
+    for name in ("stats", "coverage-matrix", "disagreements"):
+        assert on_disk.results(name).rows == kg.results(name).rows, name

@@ -96,15 +96,26 @@ class KnowledgeGraph:
         return validate(self.loaded)
 
 
-def load(data: str | Path | None = None, *, endpoint: str | None = None, **options: Any) -> KnowledgeGraph:
-    """Load the shipped graph, another copy of ``graph/``, or connect to an endpoint."""
+def load(
+    data: str | Path | None = None,
+    *,
+    endpoint: str | None = None,
+    store_dir: str | Path | None = None,
+    **options: Any,
+) -> KnowledgeGraph:
+    """Load the shipped graph, another copy of ``graph/``, or connect to an endpoint.
+
+    ``store_dir`` (a new or empty folder) loads into an on-disk store there
+    instead of memory, for graphs too big for memory; remove the folder when done.
+    """
     if endpoint is not None:
-        if data is not None:
-            raise UsageError("give either a data folder or an endpoint, not both")
+        if data is not None or store_dir is not None:
+            raise UsageError("give either a data folder (and store folder) or an endpoint, not both")
         from aigovkg.remote import RemoteEngine
 
         return KnowledgeGraph(RemoteEngine(endpoint, **options))
     if options:
         raise UsageError(f"unknown options: {', '.join(sorted(options))}")
-    loaded = load_graph(Path(data) if data is not None else None)
+    loaded = load_graph(Path(data) if data is not None else None,
+                        store_dir=Path(store_dir) if store_dir is not None else None)
     return KnowledgeGraph(EmbeddedEngine(loaded.store), loaded)
