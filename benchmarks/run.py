@@ -11,6 +11,10 @@ maximum resident set, read with ``os.wait4``):
     checks     no-row checks on Oxigraph            the same queries on rdflib
     validate   shapes and checks, as                (the two above)
                `aigovkg validate` runs them
+    load, validate (on disk)                        (no equivalent)
+               the same into an on-disk store, as
+               `aigovkg validate --on-disk` does,
+               in a process of its own (its memory)
     queries    every named query on Oxigraph        the same texts on rdflib
     analyses   graphs through SPARQL + networkx     rdflib_to_networkx + networkx
     pages      every topic, instrument and          (no equivalent)
@@ -19,7 +23,8 @@ maximum resident set, read with ``os.wait4``):
 
 pyrudof (rudof's Rust engine, installed with ``pip install -e '.[bench]'``)
 loads the same files and validates them against the same shapes, where it is
-installed. Each named query and check of the plain way is stopped after
+installed; it runs under an address-space limit (``--rudof-memory``, GiB), so
+that running out of memory fails that run, not the machine. Each named query and check of the plain way is stopped after
 ``AIGOVKG_BENCH_PLAIN_QUERY_TIMEOUT`` seconds (default 30) and counted as that
 long: its totals and ratios are then lower bounds, marked ≥.
 
@@ -51,7 +56,8 @@ from pathlib import Path
 from typing import Any
 
 SIZES = {"small": (26, 12), "medium": (1000, 200), "large": (5000, 400)}
-STAGES = ("load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build")
+STAGES = ("load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build",
+          "load (on disk)", "validate (on disk)")
 HERE = Path(__file__).resolve().parent
 # The plain way's named queries and checks are each stopped after this many
 # seconds (rdflib's engine takes hours on some); a stopped one counts as this
@@ -162,6 +168,17 @@ def child_aigovkg(data: Path) -> None:
     _emit("result", 0.0, violations=len(shapes) + len(checks), rows=rows, triples=loaded.triples)
 
 
+def child_disk(data: Path) -> None:
+    """Load into an on-disk store and validate, as `aigovkg validate --on-disk`."""
+    from aigovkg.loader import load_graph
+    from aigovkg.validate import validate
+
+    with tempfile.TemporaryDirectory(prefix="aigovkg-bench-store-") as folder:
+        loaded = _timed("load (on disk)", lambda: load_graph(data, store_dir=Path(folder) / "store"))
+        report = _timed("validate (on disk)", lambda: validate(loaded))
+        _emit("result", 0.0, violations=len(report.violations))
+
+
 def child_plain(data: Path) -> None:
     import logging
 
@@ -249,6 +266,8 @@ def child_pyrudof(data: Path) -> None:
 
     from aigovkg import resources
 
+    limit = int(float(os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"]) * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     files = [resources.ontology_file(), *sorted(data.rglob("*.ttl"))]
 
@@ -379,6 +398,8 @@ def table(report: dict[str, Any]) -> str:
                 continue
             p, pr = _versus(a, plain, stage, timeout)
             r, rr = _versus(a, rudof, stage, timeout) if stage in ("load", "shapes") else ("", "")
+            if r.startswith("failed") and report.get("rudof_memory_gib"):
+                r += f" under its {report['rudof_memory_gib']:g} GiB limit"
             lines.append(f"| {label} | {stage} | {a:.2f} | {p} | {pr} | {r} | {rr} |")
         pipeline = [s for s in ("load", "shapes", "checks", "queries", "analyses") if s in ours["median_seconds"]]
         a = sum(ours["median_seconds"][s] for s in pipeline)
@@ -393,6 +414,9 @@ def table(report: dict[str, Any]) -> str:
         validated = ours["result"].get("peak_mb")
         if validated:
             lines.append(f"| {label} | peak memory after validation (MB) | {validated:.0f} | | | | |")
+        disk = ours.get("disk") or {}
+        if disk.get("peak_mb"):
+            lines.append(f"| {label} | peak memory, load + validate on disk (MB) | {disk['peak_mb']:.0f} | | | | |")
         peaks = [f"{t['peak_mb']:.0f}" if t and t.get("peak_mb") else "—" for t in (ours, plain, rudof)]
         lines.append(f"| {label} | peak memory, whole run (MB) | {peaks[0]} | {peaks[1]} | | {peaks[2]} | |")
     return "\n".join(lines)
@@ -405,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-runs", type=int, default=1, help="runs of the plain way per size")
     parser.add_argument("--rudof-runs", type=int, default=1,
                         help="runs of pyrudof per size (skipped when pyrudof is not installed)")
+    parser.add_argument("--build-runs", type=int, default=None,
+                        help="runs of `aigovkg build` per size (default: --runs)")
+    parser.add_argument("--rudof-memory", type=float, default=16,
+                        help="address-space limit of the pyrudof child, GiB")
     parser.add_argument("--plain-max", type=int, default=3_000_000,
                         help="skip the plain way above this many triples")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped")
@@ -415,8 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         tool, data = args.child
         {"aigovkg": child_aigovkg, "plain": child_plain, "pyrudof": child_pyrudof,
-         "build": child_build}[tool](Path(data))
+         "build": child_build, "disk": child_disk}[tool](Path(data))
         return 0
+    os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"] = str(args.rudof_memory)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
@@ -424,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     from aigovkg._io import write_atomic
     from aigovkg.synth import synthesize
 
-    report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout, "sizes": {}}
+    report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout,
+                              "plain_query_timeout": PLAIN_QUERY_TIMEOUT, "rudof_memory_gib": args.rudof_memory,
+                              "sizes": {}}
     for size in sizes:
         instruments, topics = SIZES[size]
         data = args.workdir / f"{size}-{instruments}x{topics}"
@@ -434,9 +465,15 @@ def main(argv: list[str] | None = None) -> int:
         ours = measure("aigovkg", data, args.runs, args.timeout)
         triples = ours["result"].get("triples")
         if triples is not None and not ours["timed_out"]:  # a build would not finish either
-            build = measure("build", data, args.runs, args.timeout)
-            ours["median_seconds"].update(build["median_seconds"])
-            ours["build_peak_mb"] = build["peak_mb"]
+            build_runs = args.runs if args.build_runs is None else args.build_runs
+            if build_runs > 0:
+                build = measure("build", data, build_runs, args.timeout)
+                ours["median_seconds"].update(build["median_seconds"])
+                ours["build_peak_mb"] = build["peak_mb"]
+            disk = measure("disk", data, args.runs, args.timeout)
+            ours["median_seconds"].update(disk["median_seconds"])
+            ours["disk"] = {"peak_mb": disk["peak_mb"], "violations": disk["result"].get("violations"),
+                            "runs": args.runs}
         entry: dict[str, Any] = {"instruments": instruments, "topics": topics, "triples": triples, "aigovkg": ours}
         if triples is not None and triples <= args.plain_max and args.plain_runs > 0:
             entry["plain"] = measure("plain", data, args.plain_runs, args.timeout)

@@ -81,9 +81,11 @@ def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     stages = report["sizes"]["small"]["aigovkg"]["median_seconds"]
-    assert set(stages) == {"load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build"}
+    assert set(stages) == {"load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build",
+                           "load (on disk)", "validate (on disk)"}
     small = report["sizes"]["small"]
     assert small["aigovkg"]["result"]["violations"] == small["aigovkg"]["result"]["shape_violations"] == 0
+    assert small["aigovkg"]["disk"]["violations"] == 0
     # pyrudof validated the same files against the same shapes, and agrees.
     assert set(small["pyrudof"]["median_seconds"]) == {"load", "shapes"}
     assert small["pyrudof"]["result"] == {"violations": 0, "conforms": True}
