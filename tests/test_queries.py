@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from aigovkg import queries
+from aigovkg import queries, resources
 from aigovkg.errors import InputError, QueryError
 from aigovkg.sparql import check_read_only
 
@@ -225,6 +225,28 @@ def test_keywords_inside_strings_and_iris_are_not_refused(kg):
     text = 'SELECT ?x WHERE { BIND("SERVICE LOAD FROM" AS ?x) FILTER(?x != <http://e/FROM>) } # DELETE'
     assert check_read_only(text) == "SELECT"
     assert kg.sparql_results(text).records() == [{"x": "SERVICE LOAD FROM"}]
+
+
+def test_variables_and_prefixed_names_are_not_keywords(kg):
+    # ?from, $load, ex:delete, ex:a.SERVICE are names, not keywords: the parser agrees.
+    text = ("PREFIX with: <http://e/> SELECT ?from $load WHERE { VALUES (?from $load) { (with:delete with:a.SERVICE) } "
+            "?from ?add ?load OPTIONAL { ?x with:FROM ?y } } LIMIT 0")
+    assert check_read_only(text) == "SELECT"
+    assert kg.sparql_results(text).columns == ("from", "load")
+    # ...while a keyword right after a variable or a triple's end is still one.
+    for refused in ("SELECT * WHERE { ?s ?p ?o.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+                    "SELECT * WHERE { ?s ?p with:o. SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+                    "SELECT ?s FROM<http://127.0.0.1:9/g> WHERE { ?s ?p ?o }"):
+        with pytest.raises(QueryError, match="refused"):
+            check_read_only(refused)
+
+
+def test_every_shipped_query_passes_the_guard():
+    # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
+    paths = sorted(resources.queries_dir().rglob("*.rq"))
+    assert len(paths) == 47  # 39 named queries and 8 checks
+    for path in paths:
+        assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 
 
 def test_deeply_nested_query_is_refused():

@@ -12,7 +12,7 @@ any SPARQL 1.1 endpoint, so both give the same answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pyoxigraph as ox
 
@@ -32,7 +32,17 @@ _SKIP = re.compile(
     r"|#[^\n]*",
     re.DOTALL,
 )
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The names that are not keywords (SPARQL 1.1 grammar, after the blanking of
+# _SKIP): variables (VARNAME has no '.', '-' or ':') and prefixed names (a
+# local name may hold '.', '-' and ':' but not end with '.'), so that ?from,
+# $load or ex:delete are not taken for FROM, LOAD or DELETE; then bare words.
+_NAME_CHAR = r"[\w\u00B7\u0300-\u036F\u203F-\u2040-]"
+_LOCAL_CHAR = rf"(?:{_NAME_CHAR}|:|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_TOKEN = re.compile(
+    r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+"
+    rf"|(?:[^\W\d_](?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?:(?:{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?)?"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+)
 _REFUSED = {
     "SERVICE": "SERVICE would send the query to another server",
     "LOAD": "LOAD would fetch data from the network",
@@ -61,12 +71,18 @@ def _code(text: str) -> str:
     return _SKIP.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def _words(code: str) -> Iterator[str]:
+    """The bare words of blanked query code: keyword candidates, in order."""
+    for token in _TOKEN.finditer(code):
+        if token.group("word"):
+            yield token.group("word").upper()
+
+
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword of the query."""
-    for word in _WORD.finditer(_code(_unescape(text))):
-        upper = word.group(0).upper()
-        if upper in _FORMS:
-            return upper
+    for word in _words(_code(_unescape(text))):
+        if word in _FORMS:
+            return word
     raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
@@ -87,8 +103,8 @@ def check_read_only(text: str) -> str:
     if "\x00" in text:
         raise QueryError("query refused: it contains a NUL character")
     code = _code(_unescape(text))
-    for word in _WORD.finditer(code):
-        reason = _REFUSED.get(word.group(0).upper())
+    for word in _words(code):
+        reason = _REFUSED.get(word)
         if reason:
             raise QueryError(f"query refused: {reason}")
     depth = deepest = 0
