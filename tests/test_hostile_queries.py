@@ -122,7 +122,7 @@ def test_unsafe_queries_to_a_remote_endpoint_never_reach_it(listener, template):
 
 
 def test_remote_refused_count():
-    assert len(REFUSED) == 9
+    assert len(REFUSED) == 10
 
 
 def test_the_listener_does_see_a_real_request(listener):  # noqa: F811
