@@ -72,8 +72,11 @@ def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         items = [q.triple for q in dataset]
     lines = _bytes(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+    del items  # each stage frees the one before: on large graphs they are gigabytes each
     lines.sort()
-    return [quad.triple for quad in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)]
+    text = b"".join(lines)
+    del lines
+    return [quad.triple for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def graph_triples(store: ox.Store) -> list[ox.Triple]:
@@ -98,11 +101,12 @@ def _serialize(ordered: list[ox.Triple], fmt: ExportFormat) -> bytes:
         return _bytes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
     if fmt is ExportFormat.NTRIPLES:
         return _bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES))
+    # Quads are made one at a time as the serializer asks for them, not as a second list.
     if fmt is ExportFormat.NQUADS:
-        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
+        quads = (ox.Quad(t.subject, t.predicate, t.object) for t in ordered)
         return _bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
     if fmt is ExportFormat.TRIG:
-        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in ordered]
+        quads = (ox.Quad(t.subject, t.predicate, t.object) for t in ordered)
         return _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
     if fmt is ExportFormat.RDFXML:
         return _bytes(ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=prefixes))
