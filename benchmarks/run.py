@@ -24,9 +24,10 @@ maximum resident set, read with ``os.wait4``):
 pyrudof (rudof's Rust engine, installed with ``pip install -e '.[bench]'``)
 loads the same files and validates them against the same shapes, where it is
 installed; it runs under an address-space limit (``--rudof-memory``, GiB), so
-that running out of memory fails that run, not the machine. Each named query and check of the plain way is stopped after
-``AIGOVKG_BENCH_PLAIN_QUERY_TIMEOUT`` seconds (default 30) and counted as that
-long: its totals and ratios are then lower bounds, marked ≥.
+that running out of memory fails that run, not the machine. Each named query
+and check of the plain way is stopped after ``AIGOVKG_BENCH_PLAIN_QUERY_TIMEOUT``
+seconds (default 30) and counted as that long: its totals and ratios are then
+lower bounds, marked ≥.
 
 Run from a checkout (after ``pip install -e .``):
 
@@ -377,7 +378,8 @@ def _versus(ours: float, other: dict[str, Any] | None, stage: str, timeout: floa
             return f"> {timeout:.0f} (run stopped)", "—"
         if other["failed"]:
             code = next((c for c in other.get("exits", []) if c), None)
-            return "failed" + (f" (killed by signal {-code})" if code and code < 0 else ""), "—"
+            limit = f" under its {other['memory_limit_gib']:g} GiB limit" if other.get("memory_limit_gib") else ""
+            return "failed" + (f" (killed by signal {-code})" if code and code < 0 else "") + limit, "—"
         return "—", "—"
     cut = _stopped(other, stage)
     bound = "≥ " if cut else ""
@@ -398,8 +400,6 @@ def table(report: dict[str, Any]) -> str:
                 continue
             p, pr = _versus(a, plain, stage, timeout)
             r, rr = _versus(a, rudof, stage, timeout) if stage in ("load", "shapes") else ("", "")
-            if r.startswith("failed") and report.get("rudof_memory_gib"):
-                r += f" under its {report['rudof_memory_gib']:g} GiB limit"
             lines.append(f"| {label} | {stage} | {a:.2f} | {p} | {pr} | {r} | {rr} |")
         pipeline = [s for s in ("load", "shapes", "checks", "queries", "analyses") if s in ours["median_seconds"]]
         a = sum(ours["median_seconds"][s] for s in pipeline)
@@ -454,8 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     from aigovkg.synth import synthesize
 
     report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout,
-                              "plain_query_timeout": PLAIN_QUERY_TIMEOUT, "rudof_memory_gib": args.rudof_memory,
-                              "sizes": {}}
+                              "plain_query_timeout": PLAIN_QUERY_TIMEOUT, "sizes": {}}
     for size in sizes:
         instruments, topics = SIZES[size]
         data = args.workdir / f"{size}-{instruments}x{topics}"
@@ -479,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["plain"] = measure("plain", data, args.plain_runs, args.timeout)
         if triples is not None and triples <= args.plain_max and args.rudof_runs > 0 and _has("pyrudof"):
             entry["pyrudof"] = measure("pyrudof", data, args.rudof_runs, args.timeout)
+            entry["pyrudof"]["memory_limit_gib"] = args.rudof_memory
         report["sizes"][size] = entry
         print(table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")

@@ -90,3 +90,19 @@ def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
     assert set(small["pyrudof"]["median_seconds"]) == {"load", "shapes"}
     assert small["pyrudof"]["result"] == {"violations": 0, "conforms": True}
     assert f"| small ({small['triples']:,} triples) | shapes |" in result.stdout
+
+
+def test_the_benchmark_table_says_when_pyrudof_failed():
+    # A pyrudof run killed at its memory limit shows as failed, with the signal and the limit.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ours = {"median_seconds": {"load": 1.0, "shapes": 2.0}, "result": {}, "timed_out": False, "failed": False}
+    rudof = {"median_seconds": {"load": 3.0}, "result": {}, "timed_out": False, "failed": True, "exits": [-6],
+             "memory_limit_gib": 16.0, "peak_mb": 15000.0}
+    text = bench.table({"timeout": 60, "sizes": {"medium": {"triples": 10, "aigovkg": ours, "pyrudof": rudof}}})
+    assert "| medium (10 triples) | load | 1.00 | — | — | 3.00 | 3.0× |" in text
+    assert "| medium (10 triples) | shapes | 2.00 | — | — | failed (killed by signal 6) under its 16 GiB limit | — |" in text

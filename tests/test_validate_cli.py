@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import aigovkg
-from aigovkg.errors import InputError
+from aigovkg.errors import InputError, UsageError
 from aigovkg.loader import load_graph
 
 from .conftest import run_cli
@@ -179,6 +179,12 @@ def test_on_disk_store_needs_an_empty_folder(tmp_path: Path):
     with pytest.raises(InputError, match="new or empty folder"):
         load_graph(store_dir=tmp_path / "store")
     assert [p.name for p in (tmp_path / "store").iterdir()] == ["keep.txt"]
+    # A folder that cannot be made (its parent is a file) is an input error too, not a traceback.
+    with pytest.raises(InputError, match="cannot create an on-disk store"):
+        load_graph(store_dir=tmp_path / "store" / "keep.txt" / "store")
+    # An on-disk store is for local data, not for an endpoint.
+    with pytest.raises(UsageError, match="not both"):
+        aigovkg.load(endpoint="http://127.0.0.1:9/sparql", store_dir=tmp_path / "other")
 
 
 def test_on_disk_graph_answers_like_the_in_memory_one(kg: aigovkg.KnowledgeGraph, tmp_path: Path):

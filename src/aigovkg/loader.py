@@ -49,6 +49,11 @@ _RDF12 = re.compile(
 _RDF12_NAMES = {"<<": "triple terms (<< >>)", ">>": "triple terms (<< >>)", "{|": "annotations ({| |})",
                 "|}": "annotations ({| |})", "~": "reifiers (~)"}
 
+# Byte sequences without which a file holds no RDF 1.2 syntax (triple terms,
+# reified triples, annotations, reifiers, base directions) and no VERSION
+# directive; a file with any of them, even inside a string, is parsed carefully.
+_RDF12_MARKERS = (b"<<", b"{|", b"~", b"--ltr", b"--rtl", b"version")
+
 
 @dataclass(frozen=True)
 class LoadedFile:
@@ -287,11 +292,6 @@ def _load_into(store: ox.Store, path: Path) -> None:
     with _turtle_errors(path):
         store.load(data, format=ox.RdfFormat.TURTLE)
 
-
-# Byte sequences without which a file holds no RDF 1.2 syntax (triple terms,
-# reified triples, annotations, reifiers, base directions) and no VERSION
-# directive; a file with any of them, even inside a string, is parsed carefully.
-_RDF12_MARKERS = (b"<<", b"{|", b"~", b"--ltr", b"--rtl", b"version")
 
 _TYPED = " ".join(f"<{XSD}{name}>" for name in ("integer", "decimal", "boolean", "double", "float", "gYear",
                                                  "date", "dateTime"))
