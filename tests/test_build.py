@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from aigovkg.export import SUFFIX, ExportFormat, dump
+from aigovkg.loader import load_graph
+
 from .conftest import run_cli
 
 
@@ -30,6 +33,10 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 26
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
+    # The dumps, streamed to their files from one canonical text, are what `aigovkg export` writes.
+    store = load_graph().store
+    for fmt in ExportFormat:
+        assert (out / f"dumps/aigovkg.{SUFFIX[fmt]}").read_bytes() == dump(store, fmt), fmt
 
 
 def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: Path):

@@ -12,9 +12,10 @@ import errno
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from aigovkg._io import exchange, make_temp_dir
 from aigovkg.api import KnowledgeGraph, load
@@ -36,29 +37,45 @@ class BuildSummary:
     pages: int
 
 
-def staged(out: Path, fill: Callable[[Put], None]) -> tuple[str, ...]:
-    """Write files through ``put`` into a staging folder, then swap it in for ``out``."""
+class Stage:
+    """A staging folder being filled: ``stage(rel, data)`` writes a file (it
+    is a :data:`Put`), ``stage.open(rel)`` streams one too large to hold."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.written: list[str] = []
+
+    def _path(self, rel: str) -> Path:
+        path = self.folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def __call__(self, rel: str, data: str | bytes) -> None:
+        self._path(rel).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        self.written.append(rel)
+
+    @contextlib.contextmanager
+    def open(self, rel: str) -> Iterator[BinaryIO]:
+        with self._path(rel).open("wb") as handle:
+            yield handle
+        self.written.append(rel)
+
+
+def staged(out: Path, fill: Callable[[Stage], None]) -> tuple[str, ...]:
+    """Write files through a :class:`Stage` into a staging folder, then swap it in for ``out``."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise AigovkgError(f"{out} exists and is not a folder")
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = make_temp_dir(parent, out.name)
-    written: list[str] = []
-
-    def put(rel: str, data: str | bytes) -> None:
-        path = staging / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        written.append(rel)
-
+    stage = Stage(make_temp_dir(parent, out.name))
     try:
-        fill(put)
-        _swap(staging, out)
+        fill(stage)
+        _swap(stage.folder, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(stage.folder, ignore_errors=True)
         raise
-    return tuple(sorted(written))
+    return tuple(sorted(stage.written))
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -115,7 +132,7 @@ def build(
     topics = kg.results("topics").records()
     pages = 0
 
-    def fill(put: Put) -> None:
+    def fill(put: Stage) -> None:
         nonlocal pages
         progress("topic pages")
         views = topic_pages(kg)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
@@ -139,16 +156,23 @@ def build(
     return BuildSummary(Path(out), files, loaded.triples, len(topics), pages)
 
 
-def write_dumps(kg: KnowledgeGraph, put: Put, *, base_url: str) -> None:
-    """Every export format, the VoID description and the JSON-LD context, under ``dumps/``."""
+def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
+    """Every export format, the VoID description and the JSON-LD context, under ``dumps/``.
+
+    The graph is put in canonical order once, as N-Triples text, and each
+    format is streamed from it to its file (the large benchmark graph's dumps
+    are gigabytes each: none is held in memory whole)."""
     from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, context, dumps
+    from aigovkg.export import SUFFIX, ExportFormat, canonical_store, context, write
 
     assert kg.loaded is not None
-    for fmt, data in dumps(kg.loaded.store):
-        put(f"dumps/aigovkg.{SUFFIX[fmt]}", data)
-    put("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
-    put("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
+    canonical = canonical_store(kg.loaded.store)
+    for fmt in ExportFormat:
+        with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
+            write(canonical, fmt, handle)
+    del canonical
+    stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
+    stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
 
 
 def write_publishing(put: Put, *, site_url: str | None) -> None:
@@ -179,7 +203,7 @@ def build_site(
     kg = load(data)
     count = 0
 
-    def fill(put: Put) -> None:
+    def fill(put: Stage) -> None:
         nonlocal count
         progress("site")
         count = write_site(kg, put, progress=progress)

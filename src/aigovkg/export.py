@@ -8,11 +8,13 @@ fetched from the network.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -58,30 +60,74 @@ def _has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
     return any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
 
 
-def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0).
+@dataclass(frozen=True)
+class Canonical:
+    """A graph in canonical form: its N-Triples lines, sorted, blank nodes
+    relabelled canonically (RDFC-1.0). Every export format is written from
+    this text, so a large graph is held once, as bytes, and not as millions
+    of Python objects."""
 
-    The order is that of their N-Triples lines (the same as sorting the
-    triples' ``str``: a line is the triple's text and " .", and a space sorts
-    before any character that could follow a term), so the sort runs over
-    bytes that Oxigraph wrote instead of over a million Python objects.
-    """
+    text: bytes
+    blank_nodes: bool
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """The triples, parsed one at a time."""
+        return (quad.triple for quad in self.quads())
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """The triples as default-graph quads, parsed one at a time."""
+        return iter(ox.parse(io.BytesIO(self.text), format=ox.RdfFormat.N_TRIPLES))
+
+
+def _sorted(lines: list[bytes]) -> bytes:
+    """N-Triples lines, sorted and joined. Their order is that of the
+    triples' ``str`` (a line is the triple's text and " .", and a space sorts
+    before any character that could follow a term); sorting bytes Oxigraph
+    wrote is far cheaper than sorting a million Python objects. Callers drop
+    the text once it is split, so that only the lines and the joined text are
+    held at once."""
+    lines.sort()
+    text = b"".join(lines)
+    lines.clear()
+    return text
+
+
+def canonicalize(triples: Iterable[ox.Triple]) -> Canonical:
+    """Triples in canonical form (sorted, blank nodes relabelled)."""
     items = list(triples)
-    if _has_blank_nodes(items):
+    blank_nodes = _has_blank_nodes(items)
+    if blank_nodes:
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in items)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         items = [q.triple for q in dataset]
     lines = _bytes(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
     del items  # each stage frees the one before: on large graphs they are gigabytes each
-    lines.sort()
-    text = b"".join(lines)
-    del lines
-    return [quad.triple for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
+    return Canonical(_sorted(lines), blank_nodes)
+
+
+def canonical_store(store: ox.Store) -> Canonical:
+    """All triples of the store in canonical form. A store of named IRIs and
+    literals only (what the loader makes) is dumped by Oxigraph straight to
+    N-Triples, without a Python object per triple."""
+    if not any(True for _ in store.named_graphs()) and not store.query(_ANY_BLANK_NODE):
+        dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        lines = _bytes(dumped).splitlines(keepends=True)
+        del dumped
+        return Canonical(_sorted(lines), False)
+    return canonicalize(quad.triple for quad in store)
+
+
+_ANY_BLANK_NODE = "ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
+
+
+def canonical_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Triples sorted, with blank nodes relabelled canonically (RDFC-1.0)."""
+    return list(canonicalize(triples).triples())
 
 
 def graph_triples(store: ox.Store) -> list[ox.Triple]:
-    """All triples of the store's default graph, in canonical order."""
-    return canonical_triples(quad.triple for quad in store)
+    """All triples of the store (of every graph, as triples), in canonical order."""
+    return list(canonical_store(store).triples())
 
 
 def _bytes(data: bytes | None) -> bytes:
@@ -91,81 +137,115 @@ def _bytes(data: bytes | None) -> bytes:
 
 def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """Serialise triples deterministically in one of the export formats."""
-    return _serialize(canonical_triples(triples), ExportFormat(fmt))
+    buffer = io.BytesIO()
+    write(canonicalize(triples), ExportFormat(fmt), buffer)
+    return buffer.getvalue()
 
 
-def _serialize(ordered: list[ox.Triple], fmt: ExportFormat) -> bytes:
-    """Serialise triples already in canonical order."""
+def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO) -> None:
+    """Write a graph in canonical form to ``output`` in one format, streaming:
+    triples are parsed from the canonical text as the serializer asks for them."""
     prefixes = dict(PREFIXES)
-    if fmt is ExportFormat.TURTLE:
-        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
-    if fmt is ExportFormat.NTRIPLES:
-        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.N_TRIPLES))
-    # Quads are made one at a time as the serializer asks for them, not as a second list.
-    if fmt is ExportFormat.NQUADS:
-        quads = (ox.Quad(t.subject, t.predicate, t.object) for t in ordered)
-        return _bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-    if fmt is ExportFormat.TRIG:
-        quads = (ox.Quad(t.subject, t.predicate, t.object) for t in ordered)
-        return _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
-    if fmt is ExportFormat.RDFXML:
-        return _bytes(ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=prefixes))
-    return _jsonld(ordered).encode("utf-8")
+    if fmt in (ExportFormat.NTRIPLES, ExportFormat.NQUADS):
+        # Default-graph quads are N-Triples lines in N-Quads: the text itself.
+        output.write(canonical.text)
+    elif fmt is ExportFormat.TURTLE:
+        ox.serialize(canonical.triples(), output, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    elif fmt is ExportFormat.TRIG:
+        ox.serialize(canonical.quads(), output, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    elif fmt is ExportFormat.RDFXML:
+        ox.serialize(canonical.triples(), output, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+    else:
+        _write_jsonld(canonical, output)
 
 
-# Subjects are compacted this many triples at a time (whole subjects each time).
-_JSONLD_CHUNK = 50_000
+# Subjects are compacted about this many bytes of N-Triples at a time (whole subjects each time).
+_JSONLD_CHUNK = 8_000_000
 
 
-def _subject_chunks(ordered: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
-    """Runs of whole subjects of about ``size`` triples (``ordered`` groups a
-    subject's triples together); one run when blank nodes tie subjects together."""
-    if _has_blank_nodes(ordered):
-        return [ordered]
-    chunks: list[list[ox.Triple]] = []
+def _subject_chunks(canonical: Canonical, size: int) -> Iterator[bytes]:
+    """Runs of whole subjects' N-Triples lines, of about ``size`` bytes (the
+    sorted lines group a subject's triples together); one run when blank nodes
+    tie subjects together."""
+    text = canonical.text
+    if canonical.blank_nodes:
+        yield text
+        return
     start = 0
-    while start < len(ordered):
-        end = min(start + size, len(ordered))
-        while end < len(ordered) and ordered[end].subject == ordered[end - 1].subject:
-            end += 1
-        chunks.append(ordered[start:end])
+    while start < len(text):
+        end = text.find(b"\n", min(start + size, len(text)) - 1) + 1 or len(text)
+        last = text.rfind(b"\n", start, end - 1)
+        subject = _subject(text, last + 1 if last >= 0 else start)
+        while end < len(text) and _subject(text, end) == subject:
+            end = text.find(b"\n", end) + 1 or len(text)
+        yield text[start:end]
         start = end
-    return chunks
 
 
-def _jsonld(ordered: list[ox.Triple]) -> str:
+def _subject(text: bytes, line_start: int) -> bytes:
+    """The subject of the N-Triples line starting at ``line_start`` (an IRI
+    or a blank node: no spaces in either)."""
+    return text[line_start:text.find(b" ", line_start)]
+
+
+class _KeepLabels(dict[str, str]):
+    """rdflib's N-Triples parser names each blank node afresh (``_:N`` and a
+    random id) unless its label context maps the label: this one maps every
+    label to itself, so the canonical labels reach the JSON-LD unchanged."""
+
+    def get(self, key: str, default: object = None) -> str:
+        return key
+
+
+def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     """JSON-LD compacted with the shipped context. rdflib compacts each
     subject's node object from that subject's triples alone, so the subjects
-    are compacted a chunk at a time: memory stays bounded on large graphs."""
+    are compacted a chunk at a time, and each node is kept as its JSON text
+    until all are sorted: memory stays bounded on large graphs."""
     import rdflib
 
     ctx = context()
-    nodes = []
-    for chunk in _subject_chunks(ordered, _JSONLD_CHUNK):
+    nodes: list[tuple[str, str]] = []
+    for chunk in _subject_chunks(canonical, _JSONLD_CHUNK):
         graph = rdflib.Graph()
-        graph.parse(data=_bytes(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)), format="nt")
+        graph.parse(data=chunk, format="nt", bnode_context=_KeepLabels())
         doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
-        found = doc.get("@graph", [doc] if "id" in doc or "@id" in doc else [])
-        nodes += [{k: v for k, v in node.items() if k != "@context"} for node in found]
-    for node in nodes:
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    nodes.sort(key=lambda n: str(n.get("id", n.get("@id", ""))))
-    out = {"@context": ctx, "@graph": nodes}
-    return json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        del graph
+        for found in doc.get("@graph", [doc] if "id" in doc or "@id" in doc else []):
+            node = {k: v for k, v in found.items() if k != "@context"}
+            for key, value in node.items():
+                if isinstance(value, list):
+                    node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+            text = json.dumps(node, indent=2, ensure_ascii=False, sort_keys=True)
+            nodes.append((str(node.get("id", node.get("@id", ""))), text.replace("\n", "\n    ")))
+    nodes.sort(key=lambda item: item[0])  # stable: ties keep the canonical order
+    # The bytes of json.dumps({"@context": ctx, "@graph": nodes}, indent=2,
+    # sort_keys=True), written a node at a time.
+    head = json.dumps({"@context": ctx}, indent=2, ensure_ascii=False, sort_keys=True)
+    output.write(head[: -len("\n}")].encode("utf-8") + b',\n  "@graph": ')
+    if not nodes:
+        output.write(b"[]\n}\n")
+        return
+    output.write(b"[\n")
+    for index, (_key, text) in enumerate(nodes):
+        output.write((",\n    " if index else "    ").encode("utf-8") + text.encode("utf-8"))
+    output.write(b"\n  ]\n}\n")
 
 
 def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """The whole graph in one of the export formats."""
-    return serialize(graph_triples(store), fmt)
+    buffer = io.BytesIO()
+    write(canonical_store(store), ExportFormat(fmt), buffer)
+    return buffer.getvalue()
 
 
 def dumps(store: ox.Store) -> Iterable[tuple[ExportFormat, bytes]]:
     """The whole graph in every export format, put in canonical order once."""
-    ordered = graph_triples(store)
+    canonical = canonical_store(store)
     for fmt in ExportFormat:
-        yield fmt, _serialize(ordered, fmt)
+        buffer = io.BytesIO()
+        write(canonical, fmt, buffer)
+        yield fmt, buffer.getvalue()
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
