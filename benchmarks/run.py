@@ -422,9 +422,19 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _size(name: str) -> tuple[int, int] | None:
+    """A named size, or ``INSTRUMENTSxTOPICS`` (``400x50``)."""
+    if name in SIZES:
+        return SIZES[name]
+    instruments, x, topics = name.partition("x")
+    if x and instruments.isdigit() and topics.isdigit() and int(instruments) >= 2 and int(topics) >= 1:
+        return int(instruments), int(topics)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="small,medium", help="comma-separated: small, medium, large")
+    parser.add_argument("--sizes", default="small,medium", help="comma-separated: small, medium, large, or INSTRUMENTSxTOPICS (e.g. 400x50)")
     parser.add_argument("--runs", type=int, default=3, help="runs of aigovkg per size (median reported)")
     parser.add_argument("--plain-runs", type=int, default=1, help="runs of the plain way per size")
     parser.add_argument("--rudof-runs", type=int, default=1,
@@ -447,17 +457,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"] = str(args.rudof_memory)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in SIZES]
+    unknown = [s for s in sizes if _size(s) is None]
     if unknown:
-        parser.error(f"unknown size(s): {', '.join(unknown)}")
+        parser.error(f"unknown size(s): {', '.join(unknown)} (small, medium, large, or INSTRUMENTSxTOPICS)")
     from aigovkg._io import write_atomic
     from aigovkg.synth import synthesize
 
     report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout,
                               "plain_query_timeout": PLAIN_QUERY_TIMEOUT, "sizes": {}}
     for size in sizes:
-        instruments, topics = SIZES[size]
-        data = args.workdir / f"{size}-{instruments}x{topics}"
+        instruments, topics = _size(size) or (0, 0)
+        data = args.workdir / (f"{size}-{instruments}x{topics}" if size in SIZES else size)
         if not (data / "dataset.ttl").exists():
             synthesize(data, instruments=instruments, topics=topics, seed=42, overwrite=True)
         print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)

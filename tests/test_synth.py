@@ -92,14 +92,25 @@ def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
     assert f"| small ({small['triples']:,} triples) | shapes |" in result.stdout
 
 
-def test_the_benchmark_table_says_when_pyrudof_failed():
-    # A pyrudof run killed at its memory limit shows as failed, with the signal and the limit.
+def _bench():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_benchmark_takes_named_sizes_and_instruments_by_topics():
+    bench = _bench()
+    assert bench._size("medium") == (1000, 200) and bench._size("400x50") == (400, 50)
+    assert [bench._size(name) for name in ("1x50", "400x0", "400x", "x50", "huge", "4e2x50")] == [None] * 6
+
+
+def test_the_benchmark_table_says_when_pyrudof_failed():
+    # A pyrudof run killed at its memory limit shows as failed, with the signal and the limit.
+    bench = _bench()
     ours = {"median_seconds": {"load": 1.0, "shapes": 2.0}, "result": {}, "timed_out": False, "failed": False}
     rudof = {"median_seconds": {"load": 3.0}, "result": {}, "timed_out": False, "failed": True, "exits": [-6],
              "memory_limit_gib": 16.0, "peak_mb": 15000.0}
