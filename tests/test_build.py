@@ -72,3 +72,31 @@ def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path):
     assert loud.stdout == quiet.stdout.replace("quiet", "loud")
     muted = run_cli("site", "--out", str(tmp_path / "muted"), "--no-progress")
     assert muted.stderr == ""
+
+
+def test_a_build_runs_the_coverage_matrix_twice_not_once_per_use(tmp_path: Path, monkeypatch):
+    """The similarity graph of the topic pages is drawn as the site's topic
+    network, and the compare page's matrix as its heatmap: the coverage matrix
+    is queried once for each (it was four times), and the pictures are the same."""
+    import io
+    from collections import Counter
+
+    from aigovkg.api import KnowledgeGraph, load
+    from aigovkg.build import build
+    from aigovkg.plot import heatmap
+
+    runs: Counter[str] = Counter()
+    results = KnowledgeGraph.results
+
+    def counted(self, name, /, **kwargs):
+        runs[name] += 1
+        return results(self, name, **kwargs)
+
+    monkeypatch.setattr(KnowledgeGraph, "results", counted)
+    build(tmp_path / "site")
+    assert runs["coverage-matrix"] == 2
+    assert runs["topic-coverage"] == 1
+    # Drawn afresh from its own query, the heatmap is the one the build drew.
+    buffer = io.BytesIO()
+    heatmap(load()).savefig(buffer, format="svg", metadata={"Date": None})
+    assert (tmp_path / "site" / "pictures" / "coverage-heatmap.svg").read_bytes() == buffer.getvalue()

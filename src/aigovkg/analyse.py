@@ -79,10 +79,13 @@ def coverage_vectors(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, f
     return dict(vectors)
 
 
-def topic_graph(kg: KnowledgeGraph, *, source: str | None = None) -> nx.Graph:
-    """Topics linked by the similarity of their coverage patterns (weight = cosine)."""
-    params: dict[str, Any] = {"source": source} if source else {}
-    rows = kg.results("coverage-matrix", **params).records()
+def topic_graph(kg: KnowledgeGraph, *, source: str | None = None,
+                rows: list[dict[str, Any]] | None = None) -> nx.Graph:
+    """Topics linked by the similarity of their coverage patterns (weight = cosine).
+    ``rows`` are the view's coverage-matrix rows, when the caller already has them."""
+    if rows is None:
+        params: dict[str, Any] = {"source": source} if source else {}
+        rows = kg.results("coverage-matrix", **params).records()
     labels = {r["topic"]: r["topicLabel"] for r in rows}
     instrument_labels = {r["instrument"]: r["instrumentLabel"] for r in rows}
     return similarity_graph(coverage_vectors(rows), labels, instrument_labels)

@@ -116,6 +116,7 @@ def build(
 ) -> BuildSummary:
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
+    from aigovkg import analyse
     from aigovkg.model import subject_rows, topic_pages
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
@@ -135,11 +136,12 @@ def build(
     def fill(put: Stage) -> None:
         nonlocal pages
         progress("topic pages")
-        views = topic_pages(kg)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
+        similarity = analyse.topic_graph(kg)  # for the topic pages' related topics and the site's picture
+        views = topic_pages(kg, similarity=similarity)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
         progress("instrument and jurisdiction pages")
         rows = subject_rows(kg)  # likewise, for the site and the wiki
         progress("site")
-        pages = write_site(kg, put, pages=views, rows=rows, progress=progress)
+        pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, progress=progress)
         for slug, view in views.items():
             put(f"topics/{slug}.md", render_topic(view, "markdown"))
             put(f"topics/{slug}.json", render_topic(view, "json"))

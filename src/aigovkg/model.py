@@ -360,11 +360,13 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluat
     return tuple(out)
 
 
-def topic_pages(kg: KnowledgeGraph) -> dict[str, TopicPage]:
-    """Every topic's page (reviewed view), sharing one similarity graph."""
+def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None) -> dict[str, TopicPage]:
+    """Every topic's page (reviewed view), sharing one similarity graph
+    (``similarity``, when the caller already has it)."""
     from aigovkg import analyse
 
-    similarity = analyse.topic_graph(kg)
+    if similarity is None:
+        similarity = analyse.topic_graph(kg)
     rows = _topic_rows(kg, None, None)
     topics = kg.results("topics").records()
     return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),

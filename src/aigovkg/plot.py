@@ -14,6 +14,7 @@ from aigovkg.api import KnowledgeGraph
 from aigovkg.errors import UsageError
 
 if TYPE_CHECKING:
+    import networkx as nx
     from matplotlib.figure import Figure
 
 LEVELS = ("governs", "implicit", "conflicts", "silent", "not-assessed")
@@ -41,17 +42,19 @@ def _matplotlib() -> Any:
 MAX_ROWS, MAX_COLUMNS = 150, 60
 
 
-def heatmap(kg: KnowledgeGraph, *, source: str | None = None) -> Figure:
+def heatmap(kg: KnowledgeGraph, *, source: str | None = None, rows: list[dict[str, Any]] | None = None) -> Figure:
     """Instruments (rows) × topics (columns), each cell coloured by its level in
     the reviewed view (or one source's). Rows and columns are labelled up to
     ``MAX_ROWS`` and ``MAX_COLUMNS``; beyond that the picture keeps that size
-    (a cell becomes a few pixels) and the axis says how many there are."""
+    (a cell becomes a few pixels) and the axis says how many there are.
+    ``rows`` are the view's coverage-matrix rows, when the caller already has them."""
     plt = _matplotlib()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    params: dict[str, Any] = {"source": source} if source else {}
-    rows = kg.results("coverage-matrix", **params).records()
+    if rows is None:
+        params: dict[str, Any] = {"source": source} if source else {}
+        rows = kg.results("coverage-matrix", **params).records()
     instruments = sorted({(r["instrumentLabel"], r["instrument"]) for r in rows})
     topics = sorted({(r["topicLabel"], r["topic"]) for r in rows})
     index = {level: i for i, level in enumerate(LEVELS)}
@@ -91,18 +94,21 @@ CLUSTER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c56
 MAX_DRAWN = 120
 
 
-def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None) -> Figure:
+def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None, graph: nx.Graph | None = None) -> Figure:
     """The tension network (instruments, coloured by forum-shopping cluster) or
     the topic network (each topic's 3 most similar topics, coloured by cluster);
     edge width follows the weight. The layout uses a fixed seed. Clusters are
     found on the whole graph; a graph of more than ``MAX_DRAWN`` nodes is drawn
-    as its ``MAX_DRAWN`` nodes of largest weighted degree, and the title says so."""
+    as its ``MAX_DRAWN`` nodes of largest weighted degree, and the title says so.
+    ``graph`` is the view's tension or topic similarity graph, when the caller
+    already has it (it is not changed)."""
     plt = _matplotlib()
     import networkx as nx
 
     from aigovkg import analyse
 
-    graph = analyse.build(kg, "tension" if kind == "tensions" else "topic", source=source)
+    if graph is None:
+        graph = analyse.build(kg, "tension" if kind == "tensions" else "topic", source=source)
     if kind == "topics":
         graph = analyse.backbone(graph)
     found = analyse.clusters(graph)

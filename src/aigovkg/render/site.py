@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
 from aigovkg.render import _TEMPLATES, _environment
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Put = Callable[[str, "str | bytes"], None]
 SCHEMA = "https://schema.org"
@@ -35,13 +38,18 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     return {"bibtex": bibtex, "apa": apa}
 
 
-def _pictures(kg: KnowledgeGraph, put: Put) -> None:
+def _pictures(kg: KnowledgeGraph, put: Put, matrix: list[dict[str, Any]], similarity: nx.Graph | None) -> None:
+    """The pictures, drawn from the coverage matrix and topic similarity
+    graph the pages already have (computed here from the matrix otherwise)."""
     import io
 
+    from aigovkg import analyse
     from aigovkg.plot import heatmap, network
 
-    for name, figure in (("coverage-heatmap", heatmap(kg)), ("tension-network", network(kg, "tensions")),
-                         ("topic-network", network(kg, "topics"))):
+    if similarity is None:
+        similarity = analyse.topic_graph(kg, rows=matrix)
+    for name, figure in (("coverage-heatmap", heatmap(kg, rows=matrix)), ("tension-network", network(kg, "tensions")),
+                         ("topic-network", network(kg, "topics", graph=similarity))):
         for fmt in ("svg", "png"):
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
@@ -49,10 +57,12 @@ def _pictures(kg: KnowledgeGraph, put: Put) -> None:
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
-               rows: SubjectRows | None = None, progress: Callable[[str], None] = lambda _m: None) -> int:
+               rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
+               progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
-    ``pages`` are the topic pages and ``rows`` the instrument and jurisdiction
-    pages' rows, when the caller has already gathered them."""
+    ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
+    pages' rows and ``similarity`` the topic similarity graph, when the caller
+    has already gathered them."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
@@ -120,7 +130,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
 
     matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
-    for row in kg.results("coverage-matrix").records():
+    coverage = kg.results("coverage-matrix").records()  # the compare page and the pictures
+    for row in coverage:
         cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
         matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
     page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
@@ -130,5 +141,5 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          queries=list(named_queries().values()))
     put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
-    _pictures(kg, put)
+    _pictures(kg, put, coverage, similarity)
     return count
