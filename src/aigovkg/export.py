@@ -239,15 +239,6 @@ def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> byte
     return buffer.getvalue()
 
 
-def dumps(store: ox.Store) -> Iterable[tuple[ExportFormat, bytes]]:
-    """The whole graph in every export format, put in canonical order once."""
-    canonical = canonical_store(store)
-    for fmt in ExportFormat:
-        buffer = io.BytesIO()
-        write(canonical, fmt, buffer)
-        yield fmt, buffer.getvalue()
-
-
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
     """CONSTRUCT / DESCRIBE results as Turtle or JSON-LD text."""
     return serialize(triples, fmt).decode("utf-8")
