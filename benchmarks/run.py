@@ -434,7 +434,8 @@ def _size(name: str) -> tuple[int, int] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="small,medium", help="comma-separated: small, medium, large, or INSTRUMENTSxTOPICS (e.g. 400x50)")
+    parser.add_argument("--sizes", default="small,medium",
+                        help="comma-separated: small, medium, large, or INSTRUMENTSxTOPICS (e.g. 400x50)")
     parser.add_argument("--runs", type=int, default=3, help="runs of aigovkg per size (median reported)")
     parser.add_argument("--plain-runs", type=int, default=1, help="runs of the plain way per size")
     parser.add_argument("--rudof-runs", type=int, default=1,
@@ -456,8 +457,8 @@ def main(argv: list[str] | None = None) -> int:
          "build": child_build, "disk": child_disk}[tool](Path(data))
         return 0
     os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"] = str(args.rudof_memory)
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    unknown = [s for s in sizes if _size(s) is None]
+    sizes = {name: _size(name) for name in (s.strip() for s in args.sizes.split(",")) if name}
+    unknown = [name for name, size in sizes.items() if size is None]
     if unknown:
         parser.error(f"unknown size(s): {', '.join(unknown)} (small, medium, large, or INSTRUMENTSxTOPICS)")
     from aigovkg._io import write_atomic
@@ -465,8 +466,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict[str, Any] = {"machine": machine(), "timeout": args.timeout,
                               "plain_query_timeout": PLAIN_QUERY_TIMEOUT, "sizes": {}}
-    for size in sizes:
-        instruments, topics = _size(size) or (0, 0)
+    for size, dimensions in sizes.items():
+        assert dimensions is not None
+        instruments, topics = dimensions
         data = args.workdir / (f"{size}-{instruments}x{topics}" if size in SIZES else size)
         if not (data / "dataset.ttl").exists():
             synthesize(data, instruments=instruments, topics=topics, seed=42, overwrite=True)

@@ -81,21 +81,30 @@ def test_a_build_runs_the_coverage_matrix_twice_not_once_per_use(tmp_path: Path,
     import io
     from collections import Counter
 
+    from aigovkg import analyse
     from aigovkg.api import KnowledgeGraph, load
-    from aigovkg.build import build
+    from aigovkg.build import build, build_site
     from aigovkg.plot import heatmap
 
     runs: Counter[str] = Counter()
-    results = KnowledgeGraph.results
+    results, similarity_graph = KnowledgeGraph.results, analyse.similarity_graph
 
     def counted(self, name, /, **kwargs):
         runs[name] += 1
         return results(self, name, **kwargs)
 
+    def counted_similarity(*args, **kwargs):
+        runs["similarity graph"] += 1
+        return similarity_graph(*args, **kwargs)
+
     monkeypatch.setattr(KnowledgeGraph, "results", counted)
+    monkeypatch.setattr(analyse, "similarity_graph", counted_similarity)
     build(tmp_path / "site")
-    assert runs["coverage-matrix"] == 2
-    assert runs["topic-coverage"] == 1
+    assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (2, 1, 1)
+    # `aigovkg site`, which gathers its topic pages itself, shares the similarity graph likewise.
+    runs.clear()
+    build_site(tmp_path / "site-only")
+    assert (runs["coverage-matrix"], runs["similarity graph"]) == (2, 1)
     # Drawn afresh from its own query, the heatmap is the one the build drew.
     buffer = io.BytesIO()
     heatmap(load()).savefig(buffer, format="svg", metadata={"Date": None})

@@ -38,16 +38,12 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     return {"bibtex": bibtex, "apa": apa}
 
 
-def _pictures(kg: KnowledgeGraph, put: Put, matrix: list[dict[str, Any]], similarity: nx.Graph | None) -> None:
-    """The pictures, drawn from the coverage matrix and topic similarity
-    graph the pages already have (computed here from the matrix otherwise)."""
+def _pictures(kg: KnowledgeGraph, put: Put, matrix: list[dict[str, Any]], similarity: nx.Graph) -> None:
+    """The pictures, drawn from the coverage matrix and topic similarity graph the pages already have."""
     import io
 
-    from aigovkg import analyse
     from aigovkg.plot import heatmap, network
 
-    if similarity is None:
-        similarity = analyse.topic_graph(kg, rows=matrix)
     for name, figure in (("coverage-heatmap", heatmap(kg, rows=matrix)), ("tension-network", network(kg, "tensions")),
                          ("topic-network", network(kg, "topics", graph=similarity))):
         for fmt in ("svg", "png"):
@@ -92,7 +88,11 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          topics=topics, instruments=instruments, jurisdictions=jurisdictions, silence=silence,
          silence_by_source=per_source)
 
-    views = pages if pages is not None else topic_pages(kg)
+    if similarity is None:  # one graph for the topic pages' related topics and the topic-network picture
+        from aigovkg import analyse
+
+        similarity = analyse.topic_graph(kg)
+    views = pages if pages is not None else topic_pages(kg, similarity=similarity)
     rows = rows if rows is not None else subject_rows(kg)
     for t in topics:
         progress(f"topic {t['slug']}")
