@@ -136,12 +136,17 @@ def build(
     def fill(put: Stage) -> None:
         nonlocal pages
         progress("topic pages")
-        similarity = analyse.topic_graph(kg)  # for the topic pages' related topics and the site's picture
+        # One coverage matrix for the topic similarity graph (the topic pages'
+        # related topics, the site's picture), the compare page and the heatmap.
+        coverage = kg.results("coverage-matrix").records()
+        similarity = analyse.topic_graph(kg, rows=coverage)
         views = topic_pages(kg, similarity=similarity)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
         progress("instrument and jurisdiction pages")
         rows = subject_rows(kg)  # likewise, for the site and the wiki
         progress("site")
-        pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, progress=progress)
+        pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
+                           progress=progress)
+        del coverage, similarity
         for slug, view in views.items():
             put(f"topics/{slug}.md", render_topic(view, "markdown"))
             put(f"topics/{slug}.json", render_topic(view, "json"))

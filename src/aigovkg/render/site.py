@@ -54,11 +54,14 @@ def _pictures(kg: KnowledgeGraph, put: Put, matrix: list[dict[str, Any]], simila
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
                rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
+               coverage: list[dict[str, Any]] | None = None,
                progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
     ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
-    pages' rows and ``similarity`` the topic similarity graph, when the caller
-    has already gathered them."""
+    pages' rows, ``similarity`` the topic similarity graph and ``coverage`` the
+    coverage-matrix rows (reviewed view), when the caller has already gathered
+    them. The coverage matrix is queried at most once: it feeds the similarity
+    graph, the compare page and the pictures."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
@@ -88,10 +91,12 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          topics=topics, instruments=instruments, jurisdictions=jurisdictions, silence=silence,
          silence_by_source=per_source)
 
+    if coverage is None:
+        coverage = kg.results("coverage-matrix").records()
     if similarity is None:  # one graph for the topic pages' related topics and the topic-network picture
         from aigovkg import analyse
 
-        similarity = analyse.topic_graph(kg)
+        similarity = analyse.topic_graph(kg, rows=coverage)
     views = pages if pages is not None else topic_pages(kg, similarity=similarity)
     rows = rows if rows is not None else subject_rows(kg)
     for t in topics:
@@ -130,7 +135,6 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
 
     matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
-    coverage = kg.results("coverage-matrix").records()  # the compare page and the pictures
     for row in coverage:
         cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
         matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
