@@ -54,6 +54,34 @@ def test_clusters_of_two_triangles_and_a_bridge():
     assert analyse.clusters(graph) == found  # same input, same clusters
 
 
+_CLUSTERS_OF_A_SPARSE_GRAPH = """
+import networkx as nx
+from aigovkg import analyse
+graph = nx.Graph()
+graph.add_nodes_from(f"alone{i}" for i in range(60))
+for i in range(24):
+    graph.add_edge(f"n{i}", f"n{(i + 1) % 24}", weight=1.0)
+    graph.add_edge(f"n{i}", f"n{(i + 5) % 24}", weight=1.0)
+print(analyse.clusters(graph))
+"""
+
+
+def test_clusters_do_not_depend_on_the_hash_seed():
+    """Most nodes isolated and every edge of equal weight: Louvain's ties are
+    broken by the order it meets the nodes in, which must be the graph's own,
+    not a set's (that order changes with PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
+    found = {
+        subprocess.run([sys.executable, "-c", _CLUSTERS_OF_A_SPARSE_GRAPH], capture_output=True, text=True,
+                       check=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(found) == 1, found
+
+
 def test_centrality_on_a_path():
     graph = nx.Graph([("a", "b"), ("b", "c")])
     rows = {r["node"]: r for r in analyse.centrality(graph)}

@@ -198,6 +198,16 @@ def backbone(graph: nx.Graph, *, k: int = 3) -> nx.Graph:
     return kept
 
 
+def induced(graph: nx.Graph, nodes: Iterable[Any]) -> nx.Graph:
+    """The subgraph of ``graph`` on ``nodes`` (a read-only view), its nodes and
+    neighbours in ``graph``'s own order. ``graph.subgraph(nodes)`` iterates a
+    node set less than half the graph's in the set's order, which varies with
+    PYTHONHASHSEED for string nodes: Louvain's shuffle and the spring layout
+    start from that order, so clusters and pictures varied from run to run."""
+    keep = frozenset(nodes)
+    return nx.subgraph_view(graph, filter_node=keep.__contains__)
+
+
 @dataclass(frozen=True)
 class Clusters:
     communities: tuple[tuple[str, ...], ...]
@@ -208,7 +218,7 @@ class Clusters:
 def clusters(graph: nx.Graph, *, seed: int = SEED) -> Clusters:
     """Communities by Louvain with a fixed seed (deterministic), their
     modularity, and the edges that bridge two communities."""
-    nodes = graph.subgraph([n for n in graph if graph.degree(n) > 0])
+    nodes = induced(graph, [n for n in graph if graph.degree(n) > 0])
     if nodes.number_of_edges() == 0:
         return Clusters((), 0.0, ())
     found = nx.community.louvain_communities(nodes, weight="weight", seed=seed)

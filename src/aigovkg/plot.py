@@ -119,7 +119,7 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None, graph: 
         kept = sorted(graph, key=lambda n: (-degree[n], str(n)))[:MAX_DRAWN]
         noun = "instruments with the most tensions" if kind == "tensions" else "most connected topics"
         shown = f"; the {MAX_DRAWN} of {graph.number_of_nodes():,} {noun}"
-        graph = graph.subgraph(kept)
+        graph = analyse.induced(graph, kept)
     nodes = sorted(graph, key=str)
     fig, ax = plt.subplots(figsize=(10, 8), dpi=100)
     if nodes:
