@@ -266,8 +266,9 @@ def child_plain(data: Path) -> None:
     _emit("result", 0.0, conforms=bool(conforms), rows=rows, triples=len(graph), stopped=stopped)
 
 
-def child_pyrudof(data: Path) -> None:
-    """pyrudof (rudof's Rust SHACL engine, native mode) on the same files and shapes."""
+def _pyrudof_loaded(data: Path) -> Any:
+    """A pyrudof instance under the memory limit, the ontology and the data
+    files loaded into it (timed as ``load``)."""
     import pyrudof
 
     from aigovkg import resources
@@ -282,6 +283,14 @@ def child_pyrudof(data: Path) -> None:
             rudof.read_data(str(path), merge=True)
 
     _timed("load", load)
+    return rudof
+
+
+def child_pyrudof(data: Path) -> None:
+    """pyrudof (rudof's Rust SHACL engine, native mode) on the same files and shapes."""
+    from aigovkg import resources
+
+    rudof = _pyrudof_loaded(data)
     rudof.read_shacl(str(resources.shapes_file()))
     report = _timed("shapes", rudof.validate_shacl)
     _emit("result", 0.0, violations=len(report), conforms=bool(report.conforms))
@@ -329,21 +338,10 @@ def child_pyrudof_parts(data: Path) -> None:
     """pyrudof on the same files, validating the shapes one part at a time
     (``shape_parts``): the data is loaded once; ``shapes`` is the sum of the
     parts' validation times, and the results are the union of theirs."""
-    import pyrudof
-
     from aigovkg import resources
 
-    limit = int(float(os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"]) * 2**30)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     parts = shape_parts(resources.shapes_file())
-    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-    files = [resources.ontology_file(), *sorted(data.rglob("*.ttl"))]
-
-    def load() -> None:
-        for path in files:
-            rudof.read_data(str(path), merge=True)
-
-    _timed("load", load)
+    rudof = _pyrudof_loaded(data)
     found: set[tuple[str, str, str]] = set()
     seconds = 0.0
     for _name, text in parts:
