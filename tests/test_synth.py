@@ -117,6 +117,17 @@ def test_the_benchmark_table_says_when_pyrudof_failed():
     text = bench.table({"timeout": 60, "sizes": {"medium": {"triples": 10, "aigovkg": ours, "pyrudof": rudof}}})
     assert "| medium (10 triples) | load | 1.00 | — | — | 3.00 | 3.0× |" in text
     assert "| medium (10 triples) | shapes | 2.00 | — | — | failed (killed by signal 6) under its 16 GiB limit | — |" in text
+    # Run a part of the shapes at a time, it shows its sum, its parts and its ratio; failed, it says so.
+    parts = {"median_seconds": {"load": 3.0, "shapes": 50.0}, "result": {"violations": 0, "parts": 13},
+             "timed_out": False, "failed": False, "peak_mb": 5000.0}
+    entry = {"triples": 10, "aigovkg": ours, "pyrudof": rudof, "pyrudof_parts": parts}
+    text = bench.table({"timeout": 60, "sizes": {"medium": entry}})
+    assert "| medium (10 triples) | shapes (pyrudof in 13 parts, 0 results) | 2.00 | | | 50.00 | 25.0× |" in text
+    assert "| medium (10 triples) | peak memory, pyrudof in parts (MB) | | | | 5000 | |" in text
+    entry["pyrudof_parts"] = {**rudof, "median_seconds": {"load": 3.0}}
+    text = bench.table({"timeout": 60, "sizes": {"medium": entry}})
+    assert ("| medium (10 triples) | shapes (pyrudof in parts) | 2.00 | | | "
+            "failed (killed by signal 6) under its 16 GiB limit | — |") in text
 
 
 def test_pyrudof_by_parts_finds_what_pyrudof_finds_whole(tmp_path: Path):

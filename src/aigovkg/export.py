@@ -137,8 +137,13 @@ def _bytes(data: bytes | None) -> bytes:
 
 def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """Serialise triples deterministically in one of the export formats."""
+    return _written(canonicalize(triples), ExportFormat(fmt))
+
+
+def _written(canonical: Canonical, fmt: ExportFormat) -> bytes:
+    """What ``write`` writes, as bytes."""
     buffer = io.BytesIO()
-    write(canonicalize(triples), ExportFormat(fmt), buffer)
+    write(canonical, fmt, buffer)
     return buffer.getvalue()
 
 
@@ -234,9 +239,7 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
 
 def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """The whole graph in one of the export formats."""
-    buffer = io.BytesIO()
-    write(canonical_store(store), ExportFormat(fmt), buffer)
-    return buffer.getvalue()
+    return _written(canonical_store(store), ExportFormat(fmt))
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:

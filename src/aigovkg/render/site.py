@@ -38,13 +38,13 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     return {"bibtex": bibtex, "apa": apa}
 
 
-def _pictures(kg: KnowledgeGraph, put: Put, matrix: list[dict[str, Any]], similarity: nx.Graph) -> None:
-    """The pictures, drawn from the coverage matrix and topic similarity graph the pages already have."""
+def _pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], similarity: nx.Graph) -> None:
+    """The pictures, drawn from the coverage-matrix rows and topic similarity graph the pages already have."""
     import io
 
     from aigovkg.plot import heatmap, network
 
-    for name, figure in (("coverage-heatmap", heatmap(kg, rows=matrix)), ("tension-network", network(kg, "tensions")),
+    for name, figure in (("coverage-heatmap", heatmap(kg, rows=coverage)), ("tension-network", network(kg, "tensions")),
                          ("topic-network", network(kg, "topics", graph=similarity))):
         for fmt in ("svg", "png"):
             buffer = io.BytesIO()
