@@ -51,7 +51,8 @@ def _add(data: Path, text: str) -> None:
 def test_a_verified_link_validates_and_counts(data_copy: Path):
     _add(data_copy, f"\ninst:eu-ai-act skos:exactMatch {LINK} .\n" + ATTESTATION.format(
         link=LINK, verification="Verified",
-        checked="; aigov:checkedAgainst <https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32024R1689> "))
+        checked="; aigov:checkedAgainst <https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32024R1689> ")
+         + "<https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32024R1689> aigov:evidenceTier aigov:OfficialText .\n")
     result = run_cli("validate", "--data", str(data_copy))
     assert result.returncode == 0, result.stdout
     lacking = run_cli("query", "instruments-lacking-identifier", "-p", "scheme=eli", "--data", str(data_copy),

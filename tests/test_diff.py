@@ -150,7 +150,7 @@ EXPECTED = {
     ("claim", "changed", "international-coordination", ("eu-ai-act",), "policy-window", "level",
      ("silent",), ("implicit",)),
     ("claim", "changed", "transparency-disclosure", ("eu-ai-act",), "aigovkg", "citation",
-     ("Art. 50(1)",), ("Art. 50(1) and (2)",)),
+     ("Art. 50(1) (persons informed they are interacting with an AI system)",), ("Art. 50(1) and (2)",)),
     ("claim", "removed", "synthetic-content", ("anthropic-rsp",), "aigovkg", None, None, ()),
     ("tension", "added", "international-coordination", ("eu-ai-act", "us-eo-14179"), "aigovkg", None, (), ()),
     ("instrument", "changed", None, ("eu-ai-act",), None, "aigov:statusDate", ("2024-08-01",), ("2025-02-02",)),
@@ -167,7 +167,7 @@ def test_edits_to_a_copy_are_reported_exactly(data_copy: Path, tmp_path: Path):
     assert found == EXPECTED
     assert len(doc["changes"]) == 5
     removed = next(c for c in doc["changes"] if c["action"] == "removed")
-    assert "level: silent" in removed["old"] and removed["iri"].endswith("synthetic-content/anthropic-rsp")
+    assert "level: not-assessed" in removed["old"] and removed["iri"].endswith("synthetic-content/anthropic-rsp")
     assert doc["counts"] == {"claim changed": 2, "claim removed": 1, "instrument changed": 1, "tension added": 1}
     assert doc["topics"] == {"international-coordination": 2, "synthetic-content": 1, "transparency-disclosure": 1}
     assert doc["instruments"]["eu-ai-act"] == 4

@@ -27,8 +27,8 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 39
-    assert len(queries.checks()) == 8
+    assert len(NAMED) == 40
+    assert len(queries.checks()) == 10
 
 
 @pytest.mark.parametrize("named", NAMED, ids=[q.name for q in NAMED])
@@ -248,7 +248,7 @@ def test_variables_are_not_keywords(kg):
 def test_every_shipped_query_passes_the_guard():
     # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
     paths = sorted(resources.queries_dir().rglob("*.rq"))
-    assert len(paths) == 47  # 39 named queries and 8 checks
+    assert len(paths) == 50  # 40 named queries and 10 checks
     for path in paths:
         assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 
@@ -334,4 +334,4 @@ def test_stats_counts_what_issue_4_asks_for(kg):
     claims = sum(c for (m, _s, _v), c in rows.items() if m == "claims by level")
     n = kg.sparql_results("SELECT (COUNT(?c) AS ?n) WHERE { ?c a aigov:CoverageClaim }").records()[0]["n"]
     assert claims == n
-    assert rows[("disagreements", None, None)] == 11
+    assert rows[("disagreements", None, None)] == 9

@@ -79,14 +79,14 @@ def test_every_named_query_gives_the_same_rows_embedded_and_remote(kg, oxigraph_
             a, b = _rows(local), _rows(far)
             assert (a if ordered else sorted(a)) == (b if ordered else sorted(b)), (named.name, params)
             compared += 1
-    assert len(NAMED) == 39
-    assert compared == 54  # every query, and again with source=policy-window where it takes one
+    assert len(NAMED) == 40
+    assert compared == 56  # every query, and again with source=policy-window where it takes one
 
 
 def test_dataframes_from_the_endpoint(oxigraph_server):
     remote = aigovkg.load(endpoint=oxigraph_server)
     frame = remote.query("topic-coverage", topic="international-coordination", source="policy-window")
-    assert len(frame) == 26 and frame["dateAdopted"].notna().sum() == 25
+    assert len(frame) == 26 and frame["dateAdopted"].notna().sum() == 23
 
 
 def test_cli_query_against_the_endpoint(oxigraph_server):

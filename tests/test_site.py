@@ -128,3 +128,36 @@ def test_screenshot_of_the_topic_page_is_not_blank(site, browser, tmp_path):
     assert colours is not None and len(colours) > 50  # text, table shading, links: not a blank page
     white = max(count for count, colour in colours if colour == (255, 255, 255))
     assert white < image.size[0] * image.size[1] * 0.97
+
+
+def test_what_a_claim_rests_on_shows_on_topic_instrument_and_compare_pages(site, browser, kg):
+    """The quote, the link to the text it was checked against with its tier, the
+    verification and the day checked are on the three pages that show the claim."""
+    rows = kg.results("claim-evidence", topic="international-coordination", instrument="eu-ai-act",
+                      source="aigovkg").records()
+    assert len(rows) == 1
+    claim = rows[0]
+    assert claim["verification"] == "verified" and claim["role"] == "checked-against" and claim["quote"]
+
+    def shown(container_js: str) -> dict:
+        browser.execute_script(f"{container_js}.querySelector('details.evidence').open = true")
+        return browser.execute_script(f"""
+            const box = {container_js}.querySelector('details.evidence');
+            return {{text: box.innerText, links: Array.from(box.querySelectorAll('a')).map(a => a.href)}};""")
+
+    pages = {
+        "topic": ("topics/international-coordination.html", "document.getElementById('claim-eu-ai-act')"),
+        "instrument": ("instruments/eu-ai-act.html",
+                       "document.getElementById('claim-international-coordination-aigovkg')"),
+        "compare": ("compare.html#eu-ai-act,oecd-ai-principles",
+                    "Array.from(document.querySelectorAll('#comparison tbody tr'))"
+                    ".find(r => r.innerText.startsWith('International Coordination')).children[1]"),
+    }
+    for name, (page, container) in pages.items():
+        browser.get((site / page.split("#")[0]).as_uri() + ("#" + page.split("#")[1] if "#" in page else ""))
+        seen = shown(container)
+        assert claim["quote"] in seen["text"], name
+        assert claim["document"] in seen["links"], name
+        assert claim["tierLabel"] in seen["text"] and "verified" in seen["text"], name
+        assert claim["checkedOn"].isoformat() in seen["text"], name
+        assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"], name

@@ -144,12 +144,12 @@ def test_unknown_topic_and_source_are_input_errors():
 def test_disagreements_are_listed_with_both_citations(kg):
     page = topic_page(kg, TOPIC)
     found = {d.instrument.rsplit("/", 1)[-1]: d for d in page.disagreements}
-    assert set(found) == {"coe-ai-convention", "eu-ai-act", "us-eo-14110", "cn-genai-interim-measures",
+    assert set(found) == {"coe-ai-convention", "eu-ai-act", "cn-genai-interim-measures", "sg-model-ai-genai",
                           "oecd-ai-principles", "uk-ai-white-paper", "g7-hiroshima-code", "un-ga-ai-resolution",
-                          "nist-ai-rmf", "ca-sb-1047", "br-pl-2338-2023"}
+                          "br-pl-2338-2023"}
     # a cell this project could not assess states no level: it is not a disagreement
-    assert not {"meta-frontier-ai-framework", "sg-model-ai-genai", "jp-meti-ai-guidelines",
-                "nist-ai-rmf-genai-profile"} & set(found)
+    assert not {"meta-frontier-ai-framework", "jp-meti-ai-guidelines", "nist-ai-rmf-genai-profile",
+                "us-eo-14110", "ca-sb-1047", "nist-ai-rmf"} & set(found)
     oecd = found["oecd-ai-principles"]
     assert (oecd.source_a, oecd.level_a, oecd.source_b, oecd.level_b) == ("aigovkg", "governs", "policy-window", "silent")
     assert oecd.citation_a and "2.5" in oecd.citation_a
@@ -163,7 +163,7 @@ def test_reviewed_view_prefers_this_projects_claims(kg):
     assert len(rows) == 26
     assert rows["oecd-ai-principles"].source == "aigovkg" and rows["oecd-ai-principles"].level == "governs"
     assert {r.source for r in rows.values()} == {"aigovkg"}
-    assert rows["nist-ai-rmf"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"
+    assert rows["eu-ai-act"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"
     assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
     assert page.primacy[0].label == "OECD AI Principles (Recommendation)"
 

@@ -82,16 +82,23 @@ class LoadedGraph:
 
     @property
     def subject_files(self) -> Mapping[str, tuple[Path, ...]]:
-        """Every IRI subject and the files that hold triples about it."""
+        """Every IRI subject and the files that hold triples about it; an IRI that
+        is never a subject (a document cited as evidence) maps to the files citing it."""
         if not self._index:
             subjects: dict[str, list[Path]] = {}
+            citing: dict[str, list[Path]] = {}  # IRIs only ever objects (a cited document): where they are cited
             for loaded in self.files:
-                # Only subjects are needed: a plain parse, without the load checks.
+                # A plain parse, without the load checks.
                 for quad in ox.parse(_read(loaded.path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True):
                     if isinstance(quad.subject, ox.NamedNode):
                         owners = subjects.setdefault(quad.subject.value, [])
                         if not owners or owners[-1] != loaded.path:
                             owners.append(loaded.path)
+                    if isinstance(quad.object, ox.NamedNode):
+                        citers = citing.setdefault(quad.object.value, [])
+                        if not citers or citers[-1] != loaded.path:
+                            citers.append(loaded.path)
+            self._index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in citing.items()})
             self._index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in subjects.items()})
         return MappingProxyType(self._index)
 

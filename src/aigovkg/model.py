@@ -17,6 +17,70 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A web document a claim rests on: its address, its role for the claim
+    (``checked-against``: the instrument's text that was read; ``evidence``: a
+    page about it) and its tier."""
+
+    url: str
+    role: str
+    tier: str | None
+    tier_label: str | None
+    reproduces: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one coverage claim rests on, as the graph records it."""
+
+    claim: str
+    source: str
+    level: str
+    verification: str | None
+    pinpoint: str | None
+    quote: str | None
+    note: str | None
+    checked_on: dt.date | None
+    not_checked_because: str | None
+    searched_for: str | None
+    documents: tuple[Document, ...]
+
+    @property
+    def checked_against(self) -> tuple[Document, ...]:
+        return tuple(d for d in self.documents if d.role == "checked-against")
+
+    @property
+    def evidence(self) -> tuple[Document, ...]:
+        return tuple(d for d in self.documents if d.role == "evidence")
+
+
+def claim_evidence(rows: list[dict[str, Any]]) -> dict[str, Evidence]:
+    """Group ``claim-evidence`` rows (one per claim and document) by claim IRI.
+
+    >>> rows = [{"claim": "c", "sourceSlug": "aigovkg", "level": "governs", "verification": "verified",
+    ...          "pinpoint": "Art. 1", "quote": "q", "note": None, "checkedOn": None, "notCheckedBecause": None,
+    ...          "searchedFor": None, "role": "checked-against", "document": "https://example.org/t",
+    ...          "tier": "official-text", "tierLabel": "official text", "reproduces": None}]
+    >>> claim_evidence(rows)["c"].checked_against[0].url
+    'https://example.org/t'
+    """
+    documents: dict[str, list[Document]] = {}
+    first: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        claim = row["claim"]
+        first.setdefault(claim, row)
+        if row.get("document"):
+            documents.setdefault(claim, []).append(Document(
+                row["document"], row["role"], row.get("tier"), row.get("tierLabel"), row.get("reproduces")))
+    return {
+        claim: Evidence(claim, row["sourceSlug"], row["level"], row.get("verification"), row.get("pinpoint"),
+                        row.get("quote"), row.get("note"), row.get("checkedOn"), row.get("notCheckedBecause"),
+                        row.get("searchedFor"), tuple(documents.get(claim, ())))
+        for claim, row in first.items()
+    }
+
+
+@dataclass(frozen=True)
 class CoverageRow:
     instrument: str
     label: str
@@ -28,6 +92,8 @@ class CoverageRow:
     confidence: str | None
     verification: str | None
     date_adopted: dt.date | None
+    claim: str | None = None
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -202,9 +268,10 @@ def grouped_rows(kg: KnowledgeGraph, queries: Mapping[str, tuple[str, ...]], *,
 # The queries behind each kind of page, and the columns naming their subjects.
 TOPIC_QUERIES = {name: ("topic",) for name in (
     "topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage", "topic-silent-regimes",
-    "topic-references", "disagreements")}
+    "topic-references", "disagreements", "claim-evidence")}
 INSTRUMENT_QUERIES = {name: ("instrument",) for name in (
-    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events")}
+    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events",
+    "claim-evidence")}
 JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
                         "jurisdiction-memberships": ("member", "organisation"),
                         "jurisdiction-gaps": ("jurisdiction",)}
@@ -274,9 +341,11 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
                 r["citation"], r["sourceName"])
         for r in rows.get("topic-tensions", ())
     )
+    evidence = claim_evidence(rows.get("claim-evidence", []))
     coverage = tuple(
         CoverageRow(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"], r["level"], r["citation"],
-                    r["referenceCode"], r["sourceName"], r["confidence"], r["verification"], r["dateAdopted"])
+                    r["referenceCode"], r["sourceName"], r["confidence"], r["verification"], r["dateAdopted"],
+                    r["claim"], evidence.get(r["claim"]))
         for r in rows.get("topic-coverage", ())
     )
     since = _regimes_since(coverage, primacy[0].date_adopted) if primacy else ()

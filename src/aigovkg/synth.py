@@ -178,6 +178,8 @@ def _sources_and_dataset(g: _Graph, instruments: int, topics: int, seed: int) ->
     g.add("sources.ttl", 'src:synthetic-catalogue a aigov:Source ; rdfs:label "Synthetic catalogue"@en ; '
                          'skos:notation "synthetic-catalogue" ; dcterms:description "A second synthetic source '
                          'that disagrees on some cells; not real data."@en .')
+    g.add("sources.ttl", '<https://w3id.org/aigovkg/id/document/synthetic> a aigov:SourceDocument ; '
+                         'dcterms:title "Synthetic catalogue (not data)"@en ; dcterms:publisher src:synthetic-catalogue .')
     g.add("sources.ttl", '<https://w3id.org/aigovkg/id/topic> a skos:ConceptScheme ; '
                          'rdfs:label "Synthetic topics"@en ; skos:definition "Topics of a synthetic graph."@en .')
     g.add("dataset.ttl", f'<{ID}dataset> a <http://www.w3.org/ns/dcat#Dataset>, <http://rdfs.org/ns/void#Dataset> ; '
@@ -197,7 +199,7 @@ def _topics(g: _Graph, tops: list[str]) -> None:
 def _attest(g: _Graph, file: str, slug: str, prop: str, predicate: str, value: str) -> None:
     g.add(file, f"<{ID}attestation/aigovkg/{slug}/{prop}> a aigov:Attestation ; rdf:subject inst:{slug} ; "
                 f"rdf:predicate {predicate} ; rdf:object {value} ; dcterms:source src:aigovkg ; "
-                f"aigov:verification aigov:Unverified .")
+                f"aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .")
 
 
 def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> None:
@@ -212,6 +214,7 @@ def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> None:
         g.add(file, f'inst:{slug} a aigov:Instrument ; rdfs:label {label} ; skos:notation "{slug}" ; '
                     f"aigov:jurisdiction {jur} ; aigov:instrumentKind {kind} ; aigov:status {status} ; "
                     f"aigov:dateAdopted {date} .")
+        g.add(file, f"<https://example.org/synthetic/{slug}> aigov:evidenceTier aigov:OfficialText .")
         for prop, predicate, value in (("label", "rdfs:label", label), ("jurisdiction", "aigov:jurisdiction", jur),
                                        ("instrumentKind", "aigov:instrumentKind", kind),
                                        ("status", "aigov:status", status),
@@ -228,9 +231,12 @@ def _claim(source: str, topic_slug: str, slug: str, level: str, rng: random.Rand
     if citation and level not in ("Silent", "NotAssessed"):
         parts.append(f'aigov:citation "Synthetic Art. {rng.randint(1, 120)}({rng.randint(1, 9)})"')
     if verified:
-        parts.append(f"aigov:verification aigov:Verified ; aigov:checkedAgainst <https://example.org/synthetic/{slug}>")
+        parts.append(f"aigov:verification aigov:Verified ; aigov:checkedAgainst <https://example.org/synthetic/{slug}> ; "
+                     'aigov:checkedOn "2026-01-01"^^xsd:date')
     else:
-        parts.append("aigov:verification aigov:Unverified")
+        parts.append("aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified")
+    if level == "NotAssessed":
+        parts.append('aigov:notCheckedBecause "Synthetic: no text."@en')
     return " ; ".join(parts) + " ."
 
 
@@ -274,7 +280,7 @@ def _tensions(g: _Graph, inst: list[str], tops: list[str]) -> int:
                                   f"aigov:tensionKind aigov:{kind} ; aigov:firstInstrument inst:{a} ; "
                                   f"aigov:secondInstrument inst:{b} ; aigov:topic topic:{topic_slug} ; "
                                   f'dcterms:source src:aigovkg ; aigov:citation "Synthetic Art. {rng.randint(1, 99)} '
-                                  f'v. Synthetic Art. {rng.randint(1, 99)}" ; aigov:verification aigov:Unverified .')
+                                  f'v. Synthetic Art. {rng.randint(1, 99)}" ; aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .')
             count += 1
     return count
 
@@ -289,7 +295,7 @@ def _relations(g: _Graph, inst: list[str]) -> int:
                                f"aigov:fromInstrument inst:{a} ; aigov:toInstrument inst:{b} ; "
                                f"aigov:relationKind aigov:{kind} ; dcterms:source src:aigovkg ; "
                                f'aigov:citation "Synthetic preamble, recital {rng.randint(1, 60)}" ; '
-                               f"aigov:verification aigov:Unverified .")
+                               f"aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .")
     return n
 
 
@@ -324,7 +330,7 @@ def _plant(g: _Graph, inst: list[str], tops: list[str], k: int) -> None:
             g.add("tensions.ttl", f"<{iri}> a aigov:Tension ; aigov:tensionKind aigov:Divergence ; "
                                   f"aigov:firstInstrument inst:{slug} ; aigov:secondInstrument inst:{slug} ; "
                                   f"aigov:topic topic:{topic_slug} ; dcterms:source src:aigovkg ; "
-                                  f'aigov:citation "Synthetic Art. 1" ; aigov:verification aigov:Unverified .')
+                                  f'aigov:citation "Synthetic Art. 1" ; aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .')
             expected = [("aigov:TensionNotWithItself", iri)]
         elif kind == "undefined-instrument":
             lines[index] = lines[index].replace(f"aigov:instrument inst:{slug} ",

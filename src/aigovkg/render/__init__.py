@@ -56,6 +56,32 @@ def _escape_leading(match: re.Match[str]) -> str:
     return match.group(4) + "\\" + match.group(5)
 
 
+_WEB = re.compile(r"^https?://[^/?#\s<>\"'`]+[^\s<>\"'`]*$", re.IGNORECASE)
+
+
+def weblink(url: object) -> str | None:
+    """The address as a link target if it is an http(s) URL, else None: data
+    never becomes a ``javascript:``, ``data:`` or ``file:`` link, whatever the graph says.
+
+    >>> weblink("https://eur-lex.europa.eu/eli/reg/2024/1689/oj")
+    'https://eur-lex.europa.eu/eli/reg/2024/1689/oj'
+    >>> weblink("javascript:alert(1)") is None, weblink(" JAVASCRIPT:x") is None, weblink("https://a b") is None
+    (True, True, True)
+    """
+    text = "" if url is None else str(url)
+    return text if _WEB.match(text) else None
+
+
+def mdurl(url: str) -> str:
+    """A URL as a Markdown/MDX link destination ``[text](url)``: characters that
+    could end the destination or open JSX or an expression are percent-encoded.
+
+    >>> mdurl("https://example.org/a?b={c}&d=(e)")
+    'https://example.org/a?b=%7Bc%7D&d=%28e%29'
+    """
+    return "".join(f"%{ord(c):02X}" if c in "<>{}()[]|`\\ " else c for c in url)
+
+
 def lower_first(text: str) -> str:
     """'The work' -> 'the work', leaving acronyms alone ('AI rules' stays)."""
     if len(text) > 1 and text[0].isupper() and not text[1].isupper():
@@ -91,6 +117,8 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["md"] = md
     env.filters["lower_first"] = lower_first
     env.filters["curie"] = curie
+    env.filters["weblink"] = weblink
+    env.filters["mdurl"] = mdurl
     env.globals["plural"] = plural
     env.globals["lead"] = lead
     return env

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
+from aigovkg.model import Evidence, SubjectRows, TopicPage, claim_evidence, subject_rows, topic_pages
 from aigovkg.queries import named_queries
 from aigovkg.render import _TEMPLATES, _environment
 
@@ -50,6 +50,20 @@ def _pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], simi
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
             put(f"pictures/{name}.{fmt}", buffer.getvalue())
+
+
+def _evidence_json(e: Evidence) -> dict[str, Any]:
+    """A claim's evidence for the compare page's script: plain values, and only
+    http(s) addresses (the script makes links of them and of nothing else)."""
+    from aigovkg.render import weblink
+
+    return {
+        "verification": e.verification or "unverified", "pinpoint": e.pinpoint, "quote": e.quote, "note": e.note,
+        "checkedOn": e.checked_on.isoformat() if e.checked_on else None,
+        "notCheckedBecause": e.not_checked_because, "searchedFor": e.searched_for,
+        "documents": [{"role": d.role, "url": weblink(d.url), "tier": d.tier_label, "reproduces": d.reproduces}
+                      for d in e.documents if weblink(d.url)],
+    }
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
@@ -108,6 +122,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
               "inDefinedTermSet": "https://w3id.org/aigovkg/id/topic"},
              page=view, s=view.summary)
 
+    evidence = claim_evidence([r for i in instruments for r in rows.instrument(i["instrument"], "claim-evidence")])
     for i in instruments:
         slug = i["slug"]
         facts = rows.instrument(i["instrument"], "instrument-facts")
@@ -124,7 +139,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              coverage=rows.instrument(i["instrument"], "instrument-coverage"),
              tensions=rows.instrument(i["instrument"], "instrument-tensions"),
              relations=rows.instrument(i["instrument"], "instrument-relations"),
-             events=rows.instrument(i["instrument"], "instrument-events"))
+             events=rows.instrument(i["instrument"], "instrument-events"), evidence=evidence)
 
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
@@ -137,6 +152,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
     for row in coverage:
         cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
+        if row["claim"] in evidence:
+            cell["evidence"] = _evidence_json(evidence[row["claim"]])
         matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
     page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Compare instruments", "isPartOf": dataset_iri},

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
+from aigovkg.model import SubjectRows, TopicPage, claim_evidence, subject_rows, topic_pages
 from aigovkg.render import _environment
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
@@ -94,7 +94,8 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
              coverage=rows.instrument(i["instrument"], "instrument-coverage"),
              tensions=rows.instrument(i["instrument"], "instrument-tensions"),
              relations=rows.instrument(i["instrument"], "instrument-relations"),
-             events=rows.instrument(i["instrument"], "instrument-events"))
+             events=rows.instrument(i["instrument"], "instrument-events"),
+             evidence=claim_evidence(rows.instrument(i["instrument"], "claim-evidence")))
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
                                             "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
