@@ -146,10 +146,9 @@ def test_disagreements_are_listed_with_both_citations(kg):
     found = {d.instrument.rsplit("/", 1)[-1]: d for d in page.disagreements}
     assert set(found) == {"coe-ai-convention", "eu-ai-act", "cn-genai-interim-measures", "sg-model-ai-genai",
                           "oecd-ai-principles", "uk-ai-white-paper", "g7-hiroshima-code", "un-ga-ai-resolution",
-                          "br-pl-2338-2023"}
+                          "br-pl-2338-2023", "us-eo-14110"}
     # a cell this project could not assess states no level: it is not a disagreement
-    assert not {"meta-frontier-ai-framework", "jp-meti-ai-guidelines", "nist-ai-rmf-genai-profile",
-                "us-eo-14110", "ca-sb-1047", "nist-ai-rmf"} & set(found)
+    assert not {"meta-frontier-ai-framework", "jp-meti-ai-guidelines", "ca-sb-1047", "nist-ai-rmf"} & set(found)
     oecd = found["oecd-ai-principles"]
     assert (oecd.source_a, oecd.level_a, oecd.source_b, oecd.level_b) == ("aigovkg", "governs", "policy-window", "silent")
     assert oecd.citation_a and "2.5" in oecd.citation_a
@@ -184,3 +183,12 @@ def test_approach_evaluation_carries_every_fact_of_the_second_seed(kg):
                    "Crux 1: Is US-China Cooperation Possible?", "Crux 2: What Form of Coordination?",
                    "Crux 3: Do We Want Coordination?", "Approach evaluation wiki's assessments"):
         assert phrase in text
+
+
+def test_a_sources_claims_show_the_page_that_published_them(kg):
+    """Policy Window's claims rest on its captured page: the page says so, claim by claim."""
+    page = topic_page(kg, TOPIC, source="policy-window")
+    assert len(page.coverage) == 26
+    assert {r.evidence.listed_in for r in page.coverage} == {"International Coordination (Policy Window)"}
+    text = render_topic(page, "markdown")
+    assert text.count("Listed in: International Coordination (Policy Window)") == 26
