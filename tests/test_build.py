@@ -102,10 +102,11 @@ def test_a_build_runs_the_coverage_matrix_once_not_once_per_use(tmp_path: Path, 
     monkeypatch.setattr(analyse, "similarity_graph", counted_similarity)
     build(tmp_path / "site")
     assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (1, 1, 1)
+    assert runs["claim-evidence"] == 1  # what every claim rests on: one query for topic, instrument and compare pages
     # `aigovkg site`, which gathers its topic pages itself, shares the similarity graph likewise.
     runs.clear()
     build_site(tmp_path / "site-only")
-    assert (runs["coverage-matrix"], runs["similarity graph"]) == (1, 1)
+    assert (runs["coverage-matrix"], runs["similarity graph"], runs["claim-evidence"]) == (1, 1, 1)
     # Drawn afresh from its own query, the heatmap is the one the build drew.
     buffer = io.BytesIO()
     heatmap(load()).savefig(buffer, format="svg", metadata={"Date": None})

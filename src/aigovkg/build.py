@@ -117,7 +117,7 @@ def build(
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
     from aigovkg import analyse
-    from aigovkg.model import subject_rows, topic_pages
+    from aigovkg.model import all_evidence, subject_rows, topic_pages
     from aigovkg.render import render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
@@ -140,9 +140,10 @@ def build(
         # related topics, the site's picture), the compare page and the heatmap.
         coverage = kg.results("coverage-matrix").records()
         similarity = analyse.topic_graph(kg, rows=coverage)
-        views = topic_pages(kg, similarity=similarity)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
+        evidence = all_evidence(kg)  # what every claim rests on, for every kind of page
+        views = topic_pages(kg, similarity=similarity, evidence=evidence)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
         progress("instrument and jurisdiction pages")
-        rows = subject_rows(kg)  # likewise, for the site and the wiki
+        rows = subject_rows(kg, evidence=evidence)  # likewise, for the site and the wiki
         progress("site")
         pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
                            progress=progress)

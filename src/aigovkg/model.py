@@ -43,6 +43,7 @@ class Evidence:
     checked_on: dt.date | None
     not_checked_because: str | None
     searched_for: str | None
+    listed_in: str | None
     documents: tuple[Document, ...]
 
     @property
@@ -59,7 +60,7 @@ def claim_evidence(rows: list[dict[str, Any]]) -> dict[str, Evidence]:
 
     >>> rows = [{"claim": "c", "sourceSlug": "aigovkg", "level": "governs", "verification": "verified",
     ...          "pinpoint": "Art. 1", "quote": "q", "note": None, "checkedOn": None, "notCheckedBecause": None,
-    ...          "searchedFor": None, "role": "checked-against", "document": "https://example.org/t",
+    ...          "searchedFor": None, "listedIn": None, "role": "checked-against", "document": "https://example.org/t",
     ...          "tier": "official-text", "tierLabel": "official text", "reproduces": None}]
     >>> claim_evidence(rows)["c"].checked_against[0].url
     'https://example.org/t'
@@ -75,7 +76,7 @@ def claim_evidence(rows: list[dict[str, Any]]) -> dict[str, Evidence]:
     return {
         claim: Evidence(claim, row["sourceSlug"], row["level"], row.get("verification"), row.get("pinpoint"),
                         row.get("quote"), row.get("note"), row.get("checkedOn"), row.get("notCheckedBecause"),
-                        row.get("searchedFor"), tuple(documents.get(claim, ())))
+                        row.get("searchedFor"), row.get("listedIn"), tuple(documents.get(claim, ())))
         for claim, row in first.items()
     }
 
@@ -268,10 +269,9 @@ def grouped_rows(kg: KnowledgeGraph, queries: Mapping[str, tuple[str, ...]], *,
 # The queries behind each kind of page, and the columns naming their subjects.
 TOPIC_QUERIES = {name: ("topic",) for name in (
     "topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage", "topic-silent-regimes",
-    "topic-references", "disagreements", "claim-evidence")}
+    "topic-references", "disagreements")}
 INSTRUMENT_QUERIES = {name: ("instrument",) for name in (
-    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events",
-    "claim-evidence")}
+    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events")}
 JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
                         "jurisdiction-memberships": ("member", "organisation"),
                         "jurisdiction-gaps": ("jurisdiction",)}
@@ -279,10 +279,12 @@ JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
 
 @dataclass(frozen=True)
 class SubjectRows:
-    """The rows behind every instrument and jurisdiction page, by subject IRI."""
+    """The rows behind every instrument and jurisdiction page, by subject IRI,
+    and what every claim rests on, by claim IRI."""
 
     instruments: dict[str, Rows]
     jurisdictions: dict[str, Rows]
+    evidence: Mapping[str, Evidence]
 
     def instrument(self, iri: str, query: str) -> list[dict[str, Any]]:
         return self.instruments.get(iri, {}).get(query, [])
@@ -291,9 +293,16 @@ class SubjectRows:
         return self.jurisdictions.get(iri, {}).get(query, [])
 
 
-def subject_rows(kg: KnowledgeGraph) -> SubjectRows:
-    """Gather the instrument and jurisdiction pages' rows, each query run once."""
-    return SubjectRows(grouped_rows(kg, INSTRUMENT_QUERIES), grouped_rows(kg, JURISDICTION_QUERIES))
+def all_evidence(kg: KnowledgeGraph) -> dict[str, Evidence]:
+    """What every claim in the graph rests on, by claim IRI (``claim-evidence`` run once)."""
+    return claim_evidence(kg.results("claim-evidence").records())
+
+
+def subject_rows(kg: KnowledgeGraph, *, evidence: Mapping[str, Evidence] | None = None) -> SubjectRows:
+    """Gather the instrument and jurisdiction pages' rows, each query run once;
+    ``evidence`` is :func:`all_evidence`, when the caller already has it."""
+    return SubjectRows(grouped_rows(kg, INSTRUMENT_QUERIES), grouped_rows(kg, JURISDICTION_QUERIES),
+                       evidence if evidence is not None else all_evidence(kg))
 
 
 def _topic_rows(kg: KnowledgeGraph, slug: str | None, source: str | None) -> dict[str, Rows]:
@@ -317,7 +326,8 @@ def _regimes_since(coverage: tuple[CoverageRow, ...], since: dt.date) -> tuple[t
 def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
                similarity: nx.Graph | None = None,
                _rows: Rows | None = None,
-               _topics: int | None = None) -> TopicPage:
+               _topics: int | None = None,
+               _evidence: Mapping[str, Evidence] | None = None) -> TopicPage:
     """Gather a topic page from the named queries. ``similarity`` is the topic
     similarity graph of the same view, when the caller already has it."""
     found = kg.results("topic", topic=slug).records()
@@ -341,7 +351,10 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
                 r["citation"], r["sourceName"])
         for r in rows.get("topic-tensions", ())
     )
-    evidence = claim_evidence(rows.get("claim-evidence", []))
+    if _evidence is None:
+        params: dict[str, Any] = {"topic": slug} | ({"source": source} if source else {})
+        _evidence = claim_evidence(kg.results("claim-evidence", **params).records())
+    evidence = _evidence
     coverage = tuple(
         CoverageRow(r["instrument"], r["instrumentLabel"], r["jurisdictionCode"], r["level"], r["citation"],
                     r["referenceCode"], r["sourceName"], r["confidence"], r["verification"], r["dateAdopted"],
@@ -429,17 +442,19 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluat
     return tuple(out)
 
 
-def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None) -> dict[str, TopicPage]:
-    """Every topic's page (reviewed view), sharing one similarity graph
-    (``similarity``, when the caller already has it)."""
+def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
+                evidence: Mapping[str, Evidence] | None = None) -> dict[str, TopicPage]:
+    """Every topic's page (reviewed view), sharing one similarity graph and one
+    :func:`all_evidence` (``similarity``, ``evidence``, when the caller already has them)."""
     from aigovkg import analyse
 
     if similarity is None:
         similarity = analyse.topic_graph(kg)
     rows = _topic_rows(kg, None, None)
     topics = kg.results("topics").records()
+    evidence = evidence if evidence is not None else all_evidence(kg)
     return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),
-                                  _topics=len(topics))
+                                  _topics=len(topics), _evidence=evidence)
             for t in topics}
 
 

@@ -27,6 +27,8 @@ from aigovkg._io import write_atomic
 from aigovkg.errors import InputError
 
 ID = "https://w3id.org/aigovkg/id/"
+# Where every unverified synthetic record is "listed": a synthetic source document, not data.
+SYNTHETIC_DOCUMENT = f"<{ID}document/synthetic>"
 
 PREFIXES = """@prefix aigov: <https://w3id.org/aigovkg/ontology#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -178,7 +180,7 @@ def _sources_and_dataset(g: _Graph, instruments: int, topics: int, seed: int) ->
     g.add("sources.ttl", 'src:synthetic-catalogue a aigov:Source ; rdfs:label "Synthetic catalogue"@en ; '
                          'skos:notation "synthetic-catalogue" ; dcterms:description "A second synthetic source '
                          'that disagrees on some cells; not real data."@en .')
-    g.add("sources.ttl", '<https://w3id.org/aigovkg/id/document/synthetic> a aigov:SourceDocument ; '
+    g.add("sources.ttl", f'{SYNTHETIC_DOCUMENT} a aigov:SourceDocument ; '
                          'dcterms:title "Synthetic catalogue (not data)"@en ; dcterms:publisher src:synthetic-catalogue .')
     g.add("sources.ttl", '<https://w3id.org/aigovkg/id/topic> a skos:ConceptScheme ; '
                          'rdfs:label "Synthetic topics"@en ; skos:definition "Topics of a synthetic graph."@en .')
@@ -199,7 +201,7 @@ def _topics(g: _Graph, tops: list[str]) -> None:
 def _attest(g: _Graph, file: str, slug: str, prop: str, predicate: str, value: str) -> None:
     g.add(file, f"<{ID}attestation/aigovkg/{slug}/{prop}> a aigov:Attestation ; rdf:subject inst:{slug} ; "
                 f"rdf:predicate {predicate} ; rdf:object {value} ; dcterms:source src:aigovkg ; "
-                f"aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .")
+                f"aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified .")
 
 
 def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> None:
@@ -234,7 +236,7 @@ def _claim(source: str, topic_slug: str, slug: str, level: str, rng: random.Rand
         parts.append(f"aigov:verification aigov:Verified ; aigov:checkedAgainst <https://example.org/synthetic/{slug}> ; "
                      'aigov:checkedOn "2026-01-01"^^xsd:date')
     else:
-        parts.append("aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified")
+        parts.append(f"aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified")
     if level == "NotAssessed":
         parts.append('aigov:notCheckedBecause "Synthetic: no text."@en')
     return " ; ".join(parts) + " ."
@@ -280,7 +282,7 @@ def _tensions(g: _Graph, inst: list[str], tops: list[str]) -> int:
                                   f"aigov:tensionKind aigov:{kind} ; aigov:firstInstrument inst:{a} ; "
                                   f"aigov:secondInstrument inst:{b} ; aigov:topic topic:{topic_slug} ; "
                                   f'dcterms:source src:aigovkg ; aigov:citation "Synthetic Art. {rng.randint(1, 99)} '
-                                  f'v. Synthetic Art. {rng.randint(1, 99)}" ; aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .')
+                                  f'v. Synthetic Art. {rng.randint(1, 99)}" ; aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified .')
             count += 1
     return count
 
@@ -295,7 +297,7 @@ def _relations(g: _Graph, inst: list[str]) -> int:
                                f"aigov:fromInstrument inst:{a} ; aigov:toInstrument inst:{b} ; "
                                f"aigov:relationKind aigov:{kind} ; dcterms:source src:aigovkg ; "
                                f'aigov:citation "Synthetic preamble, recital {rng.randint(1, 60)}" ; '
-                               f"aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .")
+                               f"aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified .")
     return n
 
 
@@ -330,7 +332,7 @@ def _plant(g: _Graph, inst: list[str], tops: list[str], k: int) -> None:
             g.add("tensions.ttl", f"<{iri}> a aigov:Tension ; aigov:tensionKind aigov:Divergence ; "
                                   f"aigov:firstInstrument inst:{slug} ; aigov:secondInstrument inst:{slug} ; "
                                   f"aigov:topic topic:{topic_slug} ; dcterms:source src:aigovkg ; "
-                                  f'aigov:citation "Synthetic Art. 1" ; aigov:listedIn <https://w3id.org/aigovkg/id/document/synthetic> ; aigov:verification aigov:Unverified .')
+                                  f'aigov:citation "Synthetic Art. 1" ; aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified .')
             expected = [("aigov:TensionNotWithItself", iri)]
         elif kind == "undefined-instrument":
             lines[index] = lines[index].replace(f"aigov:instrument inst:{slug} ",

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import Evidence, SubjectRows, TopicPage, claim_evidence, subject_rows, topic_pages
+from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
-from aigovkg.render import _TEMPLATES, _environment
+from aigovkg.render import _TEMPLATES, _environment, weblink
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,14 +55,13 @@ def _pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], simi
 def _evidence_json(e: Evidence) -> dict[str, Any]:
     """A claim's evidence for the compare page's script: plain values, and only
     http(s) addresses (the script makes links of them and of nothing else)."""
-    from aigovkg.render import weblink
-
     return {
         "verification": e.verification or "unverified", "pinpoint": e.pinpoint, "quote": e.quote, "note": e.note,
         "checkedOn": e.checked_on.isoformat() if e.checked_on else None,
         "notCheckedBecause": e.not_checked_because, "searchedFor": e.searched_for,
-        "documents": [{"role": d.role, "url": weblink(d.url), "tier": d.tier_label, "reproduces": d.reproduces}
-                      for d in e.documents if weblink(d.url)],
+        "listedIn": e.listed_in,
+        "documents": [{"role": d.role, "url": url, "tier": d.tier_label, "reproduces": d.reproduces}
+                      for d in e.documents if (url := weblink(d.url))],
     }
 
 
@@ -111,8 +110,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
         from aigovkg import analyse
 
         similarity = analyse.topic_graph(kg, rows=coverage)
-    views = pages if pages is not None else topic_pages(kg, similarity=similarity)
     rows = rows if rows is not None else subject_rows(kg)
+    views = pages if pages is not None else topic_pages(kg, similarity=similarity, evidence=rows.evidence)
     for t in topics:
         progress(f"topic {t['slug']}")
         view = views[t["slug"]]
@@ -122,7 +121,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
               "inDefinedTermSet": "https://w3id.org/aigovkg/id/topic"},
              page=view, s=view.summary)
 
-    evidence = claim_evidence([r for i in instruments for r in rows.instrument(i["instrument"], "claim-evidence")])
+    evidence = rows.evidence
     for i in instruments:
         slug = i["slug"]
         facts = rows.instrument(i["instrument"], "instrument-facts")

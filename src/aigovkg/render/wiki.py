@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.model import SubjectRows, TopicPage, claim_evidence, subject_rows, topic_pages
+from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.render import _environment
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
@@ -77,8 +77,8 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
     page("index", {"title": "aigovkg", "description": "A knowledge graph of AI governance"}, "wiki_index.md.j2",
          topics=topics, instruments=instruments, jurisdictions=jurisdictions,
          silence=kg.results("silence-index").records()[0])
-    views = pages if pages is not None else topic_pages(kg)
     rows = rows if rows is not None else subject_rows(kg)
+    views = pages if pages is not None else topic_pages(kg, evidence=rows.evidence)
     for t in topics:
         view = views[t["slug"]]
         page(f"topics/{t['slug']}", {"title": view.label, "description": view.definition, "slug": view.slug,
@@ -95,7 +95,7 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
              tensions=rows.instrument(i["instrument"], "instrument-tensions"),
              relations=rows.instrument(i["instrument"], "instrument-relations"),
              events=rows.instrument(i["instrument"], "instrument-events"),
-             evidence=claim_evidence(rows.instrument(i["instrument"], "claim-evidence")))
+             evidence=rows.evidence)
     for j in jurisdictions:
         page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
                                             "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
