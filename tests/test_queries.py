@@ -334,4 +334,17 @@ def test_stats_counts_what_issue_4_asks_for(kg):
     claims = sum(c for (m, _s, _v), c in rows.items() if m == "claims by level")
     n = kg.sparql_results("SELECT (COUNT(?c) AS ?n) WHERE { ?c a aigov:CoverageClaim }").records()[0]["n"]
     assert claims == n
-    assert rows[("disagreements", None, None)] == 9
+    assert rows[("disagreements", None, None)] == 10
+    # What each claim rests on: every claim counted once, under its best document.
+    assert sum(c for (m, _s, _v), c in rows.items() if m == "claims by what they rest on") == n
+    checked = kg.sparql_results("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a aigov:CoverageClaim ; "
+                                "aigov:checkedAgainst ?d }").records()[0]["n"]
+    assert sum(c for (m, _s, v), c in rows.items()
+               if m == "claims by what they rest on" and v.startswith("checked against")) == checked > 0
+    # Verified share per instrument and per topic: verified and assessed claims, each summing to the whole.
+    verified = sum(c for (m, _s, v), c in rows.items() if m == "claims by verification" and v == "verified")
+    levels = {(s, v): c for (m, s, v), c in rows.items() if m == "claims by level"}
+    assessed = sum(c for (s, v), c in levels.items() if v != "not-assessed")
+    for by in ("instrument", "topic"):
+        assert sum(c for (m, _s, _v), c in rows.items() if m == f"verified claims by {by}") == verified
+        assert sum(c for (m, _s, _v), c in rows.items() if m == f"assessed claims by {by}") == assessed

@@ -202,7 +202,9 @@ def topic(slug: str, data: Path | None, source: str | None, fmt: str, out: Path 
 @handle_errors
 def stats(data: Path | None, fmt: str) -> None:
     """Counts: instruments, topics, claims by source and level, verified and
-    unverified claims and facts, tensions, references, disagreements."""
+    unverified claims and facts, what each claim rests on (evidence tier),
+    claims checked in the 12 months before the release, verified and assessed
+    claims per instrument and topic, tensions, references, disagreements."""
     _emit(_graph(data).results("stats").serialize(fmt), None)
 
 

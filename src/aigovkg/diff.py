@@ -11,7 +11,7 @@ tensions and relations added or removed; instrument facts changed.
     >>> from aigovkg import resources
     >>> d = diff(str(resources.graph_dir()), str(resources.graph_dir()))
     >>> d.changes, d.new.version
-    ((), '0.1.0')
+    ((), '0.2.0')
 """
 
 from __future__ import annotations
