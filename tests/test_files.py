@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from aigovkg._io import write_atomic
 from aigovkg.build import staged
+from aigovkg.errors import InputError
 
 from .conftest import run_cli
 
@@ -174,3 +176,58 @@ def test_a_killed_build_leaves_the_previous_output_intact(tmp_path: Path, data_c
         time.sleep(delay)
         _kill_and_check(out, process, before, new)
     assert len(DELAYS) == 6
+
+
+# ------------------------------------------------------------ output folders
+
+ESCAPES = {
+    "instrument": ("instruments/eu-ai-act.ttl", 'skos:notation "eu-ai-act"', 'skos:notation "../../escaped"'),
+    "jurisdiction": ("jurisdictions.ttl", "", "\n<https://w3id.org/aigovkg/id/jurisdiction/../../escaped> "
+                     'a aigov:Jurisdiction ; rdfs:label "Escaped"@en ; skos:notation "ESC" ; '
+                     "aigov:jurisdictionKind aigov:Country .\n"),
+}
+
+
+def _files_beside(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if "escaped" in p.name)
+
+
+@pytest.mark.reliability("A slug with `../` (an instrument's skos:notation, a jurisdiction's IRI) through "
+                         "`aigovkg site`, `wiki` and `build`",
+                         "site and wiki refuse it naming the slug, node and file (exit 2), build fails "
+                         "validation (exit 1); nothing is written outside --out, or at all")
+def test_a_slug_cannot_write_outside_the_output_folder(tmp_path: Path, data_copy: Path):
+    runs = 0
+    for kind, (name, old, new) in ESCAPES.items():
+        data = tmp_path / kind
+        shutil.copytree(data_copy, data)
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        assert not old or text.count(old) == 1
+        path.write_text(text.replace(old, new) if old else text + new, encoding="utf-8")
+        for command, code in (("site", 2), ("wiki", 2), ("build", 1)):
+            work = tmp_path / f"{kind}-{command}"
+            result = run_cli(command, "--data", str(data), "--out", str(work / "a" / "out"))
+            assert result.returncode == code, result.stderr
+            assert "Traceback" not in result.stderr
+            if code == 2:
+                assert "'../../escaped' cannot be a file name" in result.stderr
+                assert ("inst:eu-ai-act" in result.stderr and name in result.stderr) if kind == "instrument" \
+                    else "jurisdictions.ttl" in result.stderr
+            assert _files_beside(tmp_path) == [], (kind, command)
+            assert [p.name for p in work.rglob("*")] in ([], ["a"])  # no output, no staging folder
+            runs += 1
+    assert runs == 6
+
+
+@pytest.mark.reliability("A writer asked to put `../x`, `a/../../x`, an absolute path or `.` into a staging folder",
+                         "refused (exit 2 from the CLI); nothing is written, no output or staging folder is left")
+def test_the_stage_refuses_a_path_outside_it(tmp_path: Path):
+    bad = ["../x", "a/../../x", str(tmp_path / "abs"), ".", ""]
+    for rel in bad:
+        with pytest.raises(InputError, match="not a path inside the output folder"):
+            staged(tmp_path / "site", lambda put, rel=rel: put(rel, "x"))
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert len(bad) == 5
+    staged(tmp_path / "site", lambda put: put("a/../b.txt", "inside"))
+    assert (tmp_path / "site" / "b.txt").read_text() == "inside"

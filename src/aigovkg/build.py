@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from aigovkg._io import exchange, make_temp_dir
 from aigovkg.api import KnowledgeGraph, load
-from aigovkg.errors import AigovkgError
+from aigovkg.errors import AigovkgError, InputError
 
 Put = Callable[[str, "str | bytes"], None]
 
@@ -39,14 +39,18 @@ class BuildSummary:
 
 class Stage:
     """A staging folder being filled: ``stage(rel, data)`` writes a file (it
-    is a :data:`Put`), ``stage.open(rel)`` streams one too large to hold."""
+    is a :data:`Put`), ``stage.open(rel)`` streams one too large to hold. A
+    path that would leave the folder is refused."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.written: list[str] = []
 
     def _path(self, rel: str) -> Path:
-        path = self.folder / rel
+        normal = os.path.normpath(rel)
+        if os.path.isabs(normal) or normal == "." or normal.split(os.sep, 1)[0] == "..":
+            raise InputError(f"refused to write {rel!r}: it is not a path inside the output folder")
+        path = self.folder / normal
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -118,7 +122,7 @@ def build(
     JSON) and the dumps with their description."""
     from aigovkg import analyse
     from aigovkg.model import all_evidence, subject_rows, topic_pages
-    from aigovkg.render import render_topic
+    from aigovkg.render import page_name, render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
 
@@ -149,8 +153,9 @@ def build(
                            progress=progress)
         del coverage, similarity
         for slug, view in views.items():
-            put(f"topics/{slug}.md", render_topic(view, "markdown"))
-            put(f"topics/{slug}.json", render_topic(view, "json"))
+            name = page_name(kg, slug, view.iri)
+            put(f"topics/{name}.md", render_topic(view, "markdown"))
+            put(f"topics/{name}.json", render_topic(view, "json"))
         progress("wiki")
         write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
         del views, rows  # the pages are written: their rows need not stay in memory for the dumps
