@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from aigovkg import resources
 from aigovkg._io import write_atomic
 from aigovkg.build import staged
 from aigovkg.errors import InputError
@@ -231,3 +232,68 @@ def test_the_stage_refuses_a_path_outside_it(tmp_path: Path):
     assert len(bad) == 5
     staged(tmp_path / "site", lambda put: put("a/../b.txt", "inside"))
     assert (tmp_path / "site" / "b.txt").read_text() == "inside"
+
+
+@pytest.mark.reliability("`--out` at a folder aigovkg did not make: a Docusaurus `docs/` with its pages "
+                         "(`wiki`, `site`), a folder of files (`synth --overwrite`, `diff --atom-dir`)",
+                         "refused in one line (exit 2), nothing deleted; `wiki --out docs/aigovkg` writes a "
+                         "folder of its own, with the marker, and replaces it on the next run")
+def test_out_at_a_folder_aigovkg_did_not_make_is_refused(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "intro.md").write_text("# Mine\n", encoding="utf-8")
+    refused = [
+        run_cli("wiki", "--out", str(docs)),
+        run_cli("site", "--out", str(docs)),
+        run_cli("synth", "--instruments", "2", "--topics", "1", "--overwrite", "--out", str(docs)),
+        run_cli("diff", str(resources.graph_dir()), str(resources.graph_dir()), "--atom-dir", str(docs)),
+    ]
+    for result in refused:
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (f"aigovkg: error: {docs}: not empty and not made by aigovkg "
+                                 "(no .aigovkg-output in it); nothing was written: name a new or empty folder\n")
+        assert sorted(p.name for p in docs.iterdir()) == ["intro.md"]
+    assert len(refused) == 4
+    for _ in range(2):  # the documented way, run twice: a folder of its own, replaced whole
+        wrote = run_cli("wiki", "--out", str(docs / "aigovkg"))
+        assert wrote.returncode == 0, wrote.stderr
+        assert (docs / "intro.md").read_text(encoding="utf-8") == "# Mine\n"
+        assert (docs / "aigovkg" / ".aigovkg-output").read_text(encoding="utf-8").startswith("aigovkg ")
+        assert sorted(p.name for p in docs.iterdir()) == ["aigovkg", "intro.md"]
+
+
+@pytest.mark.reliability("`--out` equal to the data folder, holding it or inside it (`build`, `site`, `wiki`, "
+                         "`synth`)",
+                         "refused before loading (exit 2), the data byte-identical")
+def test_out_at_or_around_the_data_folder_is_refused(tmp_path: Path, data_copy: Path):
+    before = _snapshot(data_copy)
+    outs = [data_copy, data_copy / "site", tmp_path]
+    for out in outs:
+        for args in (["build"], ["site"], ["wiki"]):
+            result = run_cli(*args, "--data", str(data_copy), "--out", str(out))
+            assert result.returncode == 2, result.stderr
+            assert "which aigovkg reads" in result.stderr and "Traceback" not in result.stderr
+    shipped = run_cli("synth", "--instruments", "2", "--topics", "1", "--overwrite",
+                      "--out", str(resources.graph_dir()))
+    assert shipped.returncode == 2 and "which aigovkg reads" in shipped.stderr
+    assert len(outs) == 3
+    assert _snapshot(data_copy) == before
+    assert not (data_copy / "site").exists()
+
+
+@pytest.mark.reliability("`--out .` and `--out ..` (`build`, `site`, `wiki`, `synth`, `diff --atom-dir`)",
+                         "a one-line error (exit 2), no traceback; nothing written")
+def test_out_at_the_current_folder_is_a_clear_error(tmp_path: Path):
+    here = tmp_path / "here"
+    here.mkdir()
+    commands = [["build"], ["site"], ["wiki"], ["synth", "--instruments", "2", "--topics", "1"]]
+    for out in (".", ".."):
+        for command in commands:
+            result = run_cli(*command, "--out", out, cwd=here)
+            assert result.returncode == 2, result.stderr
+            assert result.stderr == (f"aigovkg: error: {out}: the output folder cannot be the current folder or "
+                                     "one that holds it; name a folder of its own, e.g. site\n")
+        feeds = run_cli("diff", str(resources.graph_dir()), str(resources.graph_dir()), "--atom-dir", out, cwd=here)
+        assert feeds.returncode == 2 and "Traceback" not in feeds.stderr
+    assert len(commands) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"] and not any(here.iterdir())

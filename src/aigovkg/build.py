@@ -12,12 +12,14 @@ import errno
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from aigovkg import resources
 from aigovkg._io import exchange, make_temp_dir
+from aigovkg._output import MARKER, check_out, marker_text
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError, InputError
 
@@ -65,17 +67,19 @@ class Stage:
         self.written.append(rel)
 
 
-def staged(out: Path, fill: Callable[[Stage], None]) -> tuple[str, ...]:
-    """Write files through a :class:`Stage` into a staging folder, then swap it in for ``out``."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise AigovkgError(f"{out} exists and is not a folder")
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Stage(make_temp_dir(parent, out.name))
+def staged(out: Path, fill: Callable[[Stage], None], *, command: str = "",
+           reads: Iterable[Path] = ()) -> tuple[str, ...]:
+    """Write files through a :class:`Stage` into a staging folder, then swap it
+    in for ``out``, which must be a folder aigovkg may replace (see
+    :func:`aigovkg._output.check_out`; ``reads`` are the folders the command
+    reads). The new output holds the marker, naming ``command``."""
+    target = check_out(out, reads=reads)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Stage(make_temp_dir(target.parent, target.name))
     try:
+        stage(MARKER, marker_text(command))
         fill(stage)
-        _swap(stage.folder, out)
+        _swap(stage.folder, target)
     except BaseException:
         shutil.rmtree(stage.folder, ignore_errors=True)
         raise
@@ -110,6 +114,13 @@ def _swap(staging: Path, out: Path) -> None:
         return
 
 
+def folders_read(data: Path | None = None) -> tuple[Path, ...]:
+    """The folders a command reads, which its output may not touch: the data
+    folder, and the shipped graph, ontology and queries."""
+    shipped = (resources.graph_dir(), resources.ontology_dir(), resources.queries_dir())
+    return shipped if data is None else (Path(data), *shipped)
+
+
 def build(
     out: Path,
     *,
@@ -126,6 +137,7 @@ def build(
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
 
+    check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
     progress("loading")
     kg: KnowledgeGraph = load(data)
     assert kg.loaded is not None
@@ -165,7 +177,7 @@ def build(
         write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
 
-    files = staged(out, fill)
+    files = staged(out, fill, command="build", reads=folders_read(data))
     return BuildSummary(Path(out), files, loaded.triples, len(topics), pages)
 
 
@@ -212,6 +224,7 @@ def build_site(
     """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
     from aigovkg.render.site import write_site
 
+    check_out(out, reads=folders_read(data))
     progress("loading")
     kg = load(data)
     count = 0
@@ -225,5 +238,5 @@ def build_site(
         progress("ontology")
         write_publishing(put, site_url=site_url)
 
-    staged(out, fill)
+    staged(out, fill, command="site", reads=folders_read(data))
     return count
