@@ -297,3 +297,35 @@ def test_out_at_the_current_folder_is_a_clear_error(tmp_path: Path):
         assert feeds.returncode == 2 and "Traceback" not in feeds.stderr
     assert len(commands) == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["here"] and not any(here.iterdir())
+
+
+def _staging(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".site."))
+
+
+@pytest.mark.reliability("`aigovkg site` killed with SIGKILL while it writes, then run again",
+                         "the next run removes the killed run's staging folder; a staging folder of a live "
+                         "process, or one without aigovkg's marker, is left alone")
+def test_a_killed_run_s_staging_folder_is_removed_by_the_next(tmp_path: Path):
+    out = tmp_path / "site"
+    process = subprocess.Popen([sys.executable, "-m", "aigovkg", "site", "--progress", "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    for line in process.stderr:  # kill it while it writes the pages
+        if line.decode().split("]", 1)[-1].strip() == "site":
+            break
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(600) == -signal.SIGKILL
+    left = _staging(tmp_path)
+    assert len(left) == 1 and not out.exists()
+    live = tmp_path / f".site.aigovkg-{os.getpid()}-{'a' * 12}"  # this test's process: running
+    live.mkdir()
+    (live / ".aigovkg-output").write_text("aigovkg\n", encoding="utf-8")
+    unmarked = tmp_path / f".site.aigovkg-{process.pid}-{'b' * 12}"  # a dead pid, but not aigovkg's marker
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("mine\n", encoding="utf-8")
+    again = run_cli("site", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert _staging(tmp_path) == sorted([live.name, unmarked.name])
+    assert (unmarked / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "index.html").is_file()

@@ -11,15 +11,14 @@ import contextlib
 import errno
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from aigovkg import resources
-from aigovkg._io import exchange, make_temp_dir
-from aigovkg._output import MARKER, check_out, marker_text
+from aigovkg._io import exchange
+from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError, InputError
 
@@ -72,16 +71,18 @@ def staged(out: Path, fill: Callable[[Stage], None], *, command: str = "",
     """Write files through a :class:`Stage` into a staging folder, then swap it
     in for ``out``, which must be a folder aigovkg may replace (see
     :func:`aigovkg._output.check_out`; ``reads`` are the folders the command
-    reads). The new output holds the marker, naming ``command``."""
+    reads). The staging folders of earlier runs killed before they ended are
+    removed first; the new output holds the marker, naming ``command``."""
     target = check_out(out, reads=reads)
     target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Stage(make_temp_dir(target.parent, target.name))
+    remove_stale(target.parent, target.name)
+    stage = Stage(make_staging(target.parent, target.name))
     try:
         stage(MARKER, marker_text(command))
         fill(stage)
         _swap(stage.folder, target)
     except BaseException:
-        shutil.rmtree(stage.folder, ignore_errors=True)
+        remove(stage.folder)
         raise
     return tuple(sorted(stage.written))
 
@@ -102,15 +103,15 @@ def _swap(staging: Path, out: Path) -> None:
         except FileNotFoundError:  # out went away meanwhile: rename again
             continue
         if swapped:
-            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous output
+            remove(staging)  # now holds the previous output
             return
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        old = staging_name(out.parent, out.name)
         with contextlib.suppress(FileNotFoundError):
             os.replace(out, old)
         try:
             os.replace(staging, out)
         finally:
-            shutil.rmtree(old, ignore_errors=True)
+            remove(old)
         return
 
 
