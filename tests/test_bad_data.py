@@ -211,3 +211,19 @@ def test_one_million_triples_load_in_bounded_memory(tmp_path: Path):
     assert files == 2  # the ontology and the big file
     assert triples == count + len(parse_turtle(resources.ontology_file()))
     assert done.peak_rss < 4 * GB
+
+
+@pytest.mark.reliability("A `.ttl` in the data folder that is a symbolic link to a file outside it",
+                         "refused in one line naming the link and its target (exit 2); a link to a file "
+                         "inside the folder loads")
+def test_a_link_out_of_the_data_folder_is_refused(tmp_path: Path, data_copy: Path):
+    outside = _write(tmp_path / "elsewhere", "secret.ttl", f"<{EX}a> <{EX}b> <{EX}c> .\n")
+    link = data_copy / "claims" / "linked.ttl"
+    link.symlink_to(outside)
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"aigovkg: error: {link}: a link to {outside}, outside the data folder {data_copy}; "
+                             "copy the file in instead\n")
+    link.unlink()
+    link.symlink_to(data_copy / "topics.ttl")  # inside: the same file twice, the same triples
+    assert load_graph(data_copy).triples == load_graph().triples

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from aigovkg import resources
 from aigovkg._io import write_atomic
 from aigovkg.build import staged
+from aigovkg.errors import InputError
 
 from .conftest import run_cli
 
@@ -174,3 +177,155 @@ def test_a_killed_build_leaves_the_previous_output_intact(tmp_path: Path, data_c
         time.sleep(delay)
         _kill_and_check(out, process, before, new)
     assert len(DELAYS) == 6
+
+
+# ------------------------------------------------------------ output folders
+
+ESCAPES = {
+    "instrument": ("instruments/eu-ai-act.ttl", 'skos:notation "eu-ai-act"', 'skos:notation "../../escaped"'),
+    "jurisdiction": ("jurisdictions.ttl", "", "\n<https://w3id.org/aigovkg/id/jurisdiction/../../escaped> "
+                     'a aigov:Jurisdiction ; rdfs:label "Escaped"@en ; skos:notation "ESC" ; '
+                     "aigov:jurisdictionKind aigov:Country .\n"),
+}
+
+
+def _files_beside(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if "escaped" in p.name)
+
+
+@pytest.mark.reliability("A slug with `../` (an instrument's skos:notation, a jurisdiction's IRI) through "
+                         "`aigovkg site`, `wiki` and `build`",
+                         "site and wiki refuse it naming the slug, node and file (exit 2), build fails "
+                         "validation (exit 1); nothing is written outside --out, or at all")
+def test_a_slug_cannot_write_outside_the_output_folder(tmp_path: Path, data_copy: Path):
+    runs = 0
+    for kind, (name, old, new) in ESCAPES.items():
+        data = tmp_path / kind
+        shutil.copytree(data_copy, data)
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        assert not old or text.count(old) == 1
+        path.write_text(text.replace(old, new) if old else text + new, encoding="utf-8")
+        for command, code in (("site", 2), ("wiki", 2), ("build", 1)):
+            work = tmp_path / f"{kind}-{command}"
+            result = run_cli(command, "--data", str(data), "--out", str(work / "a" / "out"))
+            assert result.returncode == code, result.stderr
+            assert "Traceback" not in result.stderr
+            if code == 2:
+                assert "'../../escaped' cannot be a file name" in result.stderr
+                assert ("inst:eu-ai-act" in result.stderr and name in result.stderr) if kind == "instrument" \
+                    else "jurisdictions.ttl" in result.stderr
+            assert _files_beside(tmp_path) == [], (kind, command)
+            assert [p.name for p in work.rglob("*")] in ([], ["a"])  # no output, no staging folder
+            runs += 1
+    assert runs == 6
+
+
+@pytest.mark.reliability("A writer asked to put `../x`, `a/../../x`, an absolute path or `.` into a staging folder",
+                         "refused (exit 2 from the CLI); nothing is written, no output or staging folder is left")
+def test_the_stage_refuses_a_path_outside_it(tmp_path: Path):
+    bad = ["../x", "a/../../x", str(tmp_path / "abs"), ".", ""]
+    for rel in bad:
+        with pytest.raises(InputError, match="not a path inside the output folder"):
+            staged(tmp_path / "site", lambda put, rel=rel: put(rel, "x"))
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert len(bad) == 5
+    staged(tmp_path / "site", lambda put: put("a/../b.txt", "inside"))
+    assert (tmp_path / "site" / "b.txt").read_text() == "inside"
+
+
+@pytest.mark.reliability("`--out` at a folder aigovkg did not make: a Docusaurus `docs/` with its pages "
+                         "(`wiki`, `site`), a folder of files (`synth --overwrite`, `diff --atom-dir`)",
+                         "refused in one line (exit 2), nothing deleted; `wiki --out docs/aigovkg` writes a "
+                         "folder of its own, with the marker, and replaces it on the next run")
+def test_out_at_a_folder_aigovkg_did_not_make_is_refused(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "intro.md").write_text("# Mine\n", encoding="utf-8")
+    refused = [
+        run_cli("wiki", "--out", str(docs)),
+        run_cli("site", "--out", str(docs)),
+        run_cli("synth", "--instruments", "2", "--topics", "1", "--overwrite", "--out", str(docs)),
+        run_cli("diff", str(resources.graph_dir()), str(resources.graph_dir()), "--atom-dir", str(docs)),
+    ]
+    for result in refused:
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (f"aigovkg: error: {docs}: not empty and not made by aigovkg "
+                                 "(no .aigovkg-output in it); nothing was written: name a new or empty folder\n")
+        assert sorted(p.name for p in docs.iterdir()) == ["intro.md"]
+    assert len(refused) == 4
+    for _ in range(2):  # the documented way, run twice: a folder of its own, replaced whole
+        wrote = run_cli("wiki", "--out", str(docs / "aigovkg"))
+        assert wrote.returncode == 0, wrote.stderr
+        assert (docs / "intro.md").read_text(encoding="utf-8") == "# Mine\n"
+        assert (docs / "aigovkg" / ".aigovkg-output").read_text(encoding="utf-8").startswith("aigovkg ")
+        assert sorted(p.name for p in docs.iterdir()) == ["aigovkg", "intro.md"]
+
+
+@pytest.mark.reliability("`--out` equal to the data folder, holding it or inside it (`build`, `site`, `wiki`, "
+                         "`synth`)",
+                         "refused before loading (exit 2), the data byte-identical")
+def test_out_at_or_around_the_data_folder_is_refused(tmp_path: Path, data_copy: Path):
+    before = _snapshot(data_copy)
+    outs = [data_copy, data_copy / "site", tmp_path]
+    for out in outs:
+        for args in (["build"], ["site"], ["wiki"]):
+            result = run_cli(*args, "--data", str(data_copy), "--out", str(out))
+            assert result.returncode == 2, result.stderr
+            assert "which aigovkg reads" in result.stderr and "Traceback" not in result.stderr
+    shipped = run_cli("synth", "--instruments", "2", "--topics", "1", "--overwrite",
+                      "--out", str(resources.graph_dir()))
+    assert shipped.returncode == 2 and "which aigovkg reads" in shipped.stderr
+    assert len(outs) == 3
+    assert _snapshot(data_copy) == before
+    assert not (data_copy / "site").exists()
+
+
+@pytest.mark.reliability("`--out .` and `--out ..` (`build`, `site`, `wiki`, `synth`, `diff --atom-dir`)",
+                         "a one-line error (exit 2), no traceback; nothing written")
+def test_out_at_the_current_folder_is_a_clear_error(tmp_path: Path):
+    here = tmp_path / "here"
+    here.mkdir()
+    commands = [["build"], ["site"], ["wiki"], ["synth", "--instruments", "2", "--topics", "1"]]
+    for out in (".", ".."):
+        for command in commands:
+            result = run_cli(*command, "--out", out, cwd=here)
+            assert result.returncode == 2, result.stderr
+            assert result.stderr == (f"aigovkg: error: {out}: the output folder cannot be the current folder or "
+                                     "one that holds it; name a folder of its own, e.g. site\n")
+        feeds = run_cli("diff", str(resources.graph_dir()), str(resources.graph_dir()), "--atom-dir", out, cwd=here)
+        assert feeds.returncode == 2 and "Traceback" not in feeds.stderr
+    assert len(commands) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"] and not any(here.iterdir())
+
+
+def _staging(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".site."))
+
+
+@pytest.mark.reliability("`aigovkg site` killed with SIGKILL while it writes, then run again",
+                         "the next run removes the killed run's staging folder; a staging folder of a live "
+                         "process, or one without aigovkg's marker, is left alone")
+def test_a_killed_run_s_staging_folder_is_removed_by_the_next(tmp_path: Path):
+    out = tmp_path / "site"
+    process = subprocess.Popen([sys.executable, "-m", "aigovkg", "site", "--progress", "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    for line in process.stderr:  # kill it while it writes the pages
+        if line.decode().split("]", 1)[-1].strip() == "site":
+            break
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(600) == -signal.SIGKILL
+    left = _staging(tmp_path)
+    assert len(left) == 1 and not out.exists()
+    live = tmp_path / f".site.aigovkg-{os.getpid()}-{'a' * 12}"  # this test's process: running
+    live.mkdir()
+    (live / ".aigovkg-output").write_text("aigovkg\n", encoding="utf-8")
+    unmarked = tmp_path / f".site.aigovkg-{process.pid}-{'b' * 12}"  # a dead pid, but not aigovkg's marker
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("mine\n", encoding="utf-8")
+    again = run_cli("site", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert _staging(tmp_path) == sorted([live.name, unmarked.name])
+    assert (unmarked / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "index.html").is_file()

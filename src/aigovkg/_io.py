@@ -21,18 +21,6 @@ def _temp_name(folder: Path, name: str, suffix: str) -> Path:
     return folder / f".{name}.{secrets.token_hex(6)}{suffix}"
 
 
-def make_temp_dir(folder: Path, name: str) -> Path:
-    """A new, empty folder beside ``folder / name`` (mode 0777 less the umask)."""
-    for _ in range(100):
-        path = _temp_name(folder, name, "")
-        try:
-            os.mkdir(path, 0o777)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"{folder}: cannot create a temporary folder")  # pragma: no cover
-
-
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` atomically (same-folder temp file + rename)."""
     target = Path(path)

@@ -11,15 +11,16 @@ import contextlib
 import errno
 import json
 import os
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from aigovkg._io import exchange, make_temp_dir
+from aigovkg import resources
+from aigovkg._io import exchange
+from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
-from aigovkg.errors import AigovkgError
+from aigovkg.errors import AigovkgError, InputError
 
 Put = Callable[[str, "str | bytes"], None]
 
@@ -39,14 +40,18 @@ class BuildSummary:
 
 class Stage:
     """A staging folder being filled: ``stage(rel, data)`` writes a file (it
-    is a :data:`Put`), ``stage.open(rel)`` streams one too large to hold."""
+    is a :data:`Put`), ``stage.open(rel)`` streams one too large to hold. A
+    path that would leave the folder is refused."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.written: list[str] = []
 
     def _path(self, rel: str) -> Path:
-        path = self.folder / rel
+        normal = os.path.normpath(rel)
+        if os.path.isabs(normal) or normal == "." or normal.split(os.sep, 1)[0] == "..":
+            raise InputError(f"refused to write {rel!r}: it is not a path inside the output folder")
+        path = self.folder / normal
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -61,19 +66,23 @@ class Stage:
         self.written.append(rel)
 
 
-def staged(out: Path, fill: Callable[[Stage], None]) -> tuple[str, ...]:
-    """Write files through a :class:`Stage` into a staging folder, then swap it in for ``out``."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise AigovkgError(f"{out} exists and is not a folder")
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Stage(make_temp_dir(parent, out.name))
+def staged(out: Path, fill: Callable[[Stage], None], *, command: str = "",
+           reads: Iterable[Path] = ()) -> tuple[str, ...]:
+    """Write files through a :class:`Stage` into a staging folder, then swap it
+    in for ``out``, which must be a folder aigovkg may replace (see
+    :func:`aigovkg._output.check_out`; ``reads`` are the folders the command
+    reads). The staging folders of earlier runs killed before they ended are
+    removed first; the new output holds the marker, naming ``command``."""
+    target = check_out(out, reads=reads)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target.parent, target.name)
+    stage = Stage(make_staging(target.parent, target.name))
     try:
+        stage(MARKER, marker_text(command))
         fill(stage)
-        _swap(stage.folder, out)
+        _swap(stage.folder, target)
     except BaseException:
-        shutil.rmtree(stage.folder, ignore_errors=True)
+        remove(stage.folder)
         raise
     return tuple(sorted(stage.written))
 
@@ -94,16 +103,23 @@ def _swap(staging: Path, out: Path) -> None:
         except FileNotFoundError:  # out went away meanwhile: rename again
             continue
         if swapped:
-            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous output
+            remove(staging)  # now holds the previous output
             return
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        old = staging_name(out.parent, out.name)
         with contextlib.suppress(FileNotFoundError):
             os.replace(out, old)
         try:
             os.replace(staging, out)
         finally:
-            shutil.rmtree(old, ignore_errors=True)
+            remove(old)
         return
+
+
+def folders_read(data: Path | None = None) -> tuple[Path, ...]:
+    """The folders a command reads, which its output may not touch: the data
+    folder, and the shipped graph, ontology and queries."""
+    shipped = (resources.graph_dir(), resources.ontology_dir(), resources.queries_dir())
+    return shipped if data is None else (Path(data), *shipped)
 
 
 def build(
@@ -118,10 +134,11 @@ def build(
     JSON) and the dumps with their description."""
     from aigovkg import analyse
     from aigovkg.model import all_evidence, subject_rows, topic_pages
-    from aigovkg.render import render_topic
+    from aigovkg.render import page_name, render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
 
+    check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
     progress("loading")
     kg: KnowledgeGraph = load(data)
     assert kg.loaded is not None
@@ -149,8 +166,9 @@ def build(
                            progress=progress)
         del coverage, similarity
         for slug, view in views.items():
-            put(f"topics/{slug}.md", render_topic(view, "markdown"))
-            put(f"topics/{slug}.json", render_topic(view, "json"))
+            name = page_name(kg, slug, view.iri)
+            put(f"topics/{name}.md", render_topic(view, "markdown"))
+            put(f"topics/{name}.json", render_topic(view, "json"))
         progress("wiki")
         write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
         del views, rows  # the pages are written: their rows need not stay in memory for the dumps
@@ -160,7 +178,7 @@ def build(
         write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
 
-    files = staged(out, fill)
+    files = staged(out, fill, command="build", reads=folders_read(data))
     return BuildSummary(Path(out), files, loaded.triples, len(topics), pages)
 
 
@@ -207,6 +225,7 @@ def build_site(
     """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
     from aigovkg.render.site import write_site
 
+    check_out(out, reads=folders_read(data))
     progress("loading")
     kg = load(data)
     count = 0
@@ -220,5 +239,5 @@ def build_site(
         progress("ontology")
         write_publishing(put, site_url=site_url)
 
-    staged(out, fill)
+    staged(out, fill, command="site", reads=folders_read(data))
     return count

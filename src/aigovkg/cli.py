@@ -82,6 +82,10 @@ def out_option(func: F) -> F:
     )(func)
 
 
+# What every folder output accepts as its --out (see aigovkg._output).
+_OUT_RULE = "new, empty or made by aigovkg"
+
+
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
@@ -360,7 +364,8 @@ def describe(base_url: str, sparql_endpoint: str | None, out: Path | None, data:
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
-              show_default=True, help="The folder to build into (replaced only when the build succeeds).")
+              show_default=True, help=f"The folder to build into ({_OUT_RULE}; replaced only when the "
+                                      "build succeeds).")
 @click.option("--site-url", default=None, metavar="URL",
               help="Where the built folder will be published; needed to write w3id/.htaccess.")
 @progress_option
@@ -382,7 +387,7 @@ def build(out: Path, site_url: str | None, progress: bool | None, data: Path | N
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("site"),
-              show_default=True, help="The folder to write the site into (replaced only on success).")
+              show_default=True, help=f"The folder to write the site into ({_OUT_RULE}; replaced only on success).")
 @click.option("--site-url", default=None, metavar="URL",
               help="Where the folder will be published; needed to write w3id/.htaccess.")
 @progress_option
@@ -462,7 +467,8 @@ def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["mdx", "markdown"]), default="mdx", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("wiki"),
-              show_default=True, help="The folder to write into (replaced only on success).")
+              show_default=True, help=f"The folder to write into ({_OUT_RULE}; replaced only on success); "
+                                      "in a Docusaurus site, a folder of its own under docs/.")
 @data_option
 @handle_errors
 def wiki(fmt: str, out: Path, data: Path | None) -> None:
@@ -471,9 +477,11 @@ def wiki(fmt: str, out: Path, data: Path | None) -> None:
 
     Every front-matter value is quoted; text is escaped so MDX compiles.
     """
-    from aigovkg.build import staged
+    from aigovkg._output import check_out
+    from aigovkg.build import folders_read, staged
     from aigovkg.render.wiki import write_wiki
 
+    check_out(out, reads=folders_read(data))  # before loading
     kg = _graph(data)
     count = 0
 
@@ -481,7 +489,7 @@ def wiki(fmt: str, out: Path, data: Path | None) -> None:
         nonlocal count
         count = write_wiki(kg, put, fmt=fmt)
 
-    staged(out, fill)
+    staged(out, fill, command="wiki", reads=folders_read(data))
     click.echo(f"wrote {count} {fmt} pages to {out}")
 
 
@@ -643,7 +651,8 @@ def graph_command(kind: str, fmt: str, out: Path, source: str | None, data: Path
               help="atom: the feed of one topic (needs --topic).")
 @click.option("--topic", default=None, metavar="SLUG", help="Only this topic's claims and tensions.")
 @click.option("--atom-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Also write one Atom feed per topic, {topic}.atom, into this folder (replaced on success).")
+              help=f"Also write one Atom feed per topic, {{topic}}.atom, into this folder ({_OUT_RULE}; "
+                   "replaced on success).")
 @out_option
 @handle_errors
 def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path | None, out: Path | None) -> None:
@@ -655,6 +664,8 @@ def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path
     and relations added or removed, instrument facts changed, and the version
     and release date of each side. Exits 0 whether or not anything changed.
     """
+    from aigovkg._output import check_out
+    from aigovkg.build import folders_read, staged
     from aigovkg.diff import diff, to_json, to_text
     from aigovkg.errors import UsageError
 
@@ -662,9 +673,11 @@ def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path
         raise UsageError("--format atom writes the feed of one topic: give --topic SLUG (or use --atom-dir DIR)")
     if atom_dir is not None and topic is not None:
         raise UsageError("--atom-dir writes every topic's feed; leave out --topic")
+    reads = folders_read(None) + tuple(Path(side) for side in (old, new) if Path(side).is_dir())
+    if atom_dir is not None:
+        check_out(atom_dir, reads=reads)  # before reading both versions
     result = diff(old, new, topic=topic)
     if atom_dir is not None:
-        from aigovkg.build import staged
         from aigovkg.feeds import write_feeds
 
         count = 0
@@ -673,7 +686,7 @@ def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path
             nonlocal count
             count = write_feeds(result, put)
 
-        staged(atom_dir, fill)
+        staged(atom_dir, fill, command="diff", reads=reads)
         click.echo(f"wrote {count} feeds to {atom_dir}", err=True)
     if fmt == "atom":
         from aigovkg.feeds import topic_feed
@@ -691,8 +704,8 @@ def diff_command(old: str, new: str, fmt: str, topic: str | None, atom_dir: Path
 @click.option("--violations", type=click.IntRange(min=0), default=0, show_default=True,
               help="Plant this many known violations, listed in planted.json.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="An empty (or new) folder for the graph's Turtle files.")
-@click.option("--overwrite", is_flag=True, help="Replace the folder's contents.")
+              help="A new or empty folder for the graph's Turtle files.")
+@click.option("--overwrite", is_flag=True, help="Replace the folder if aigovkg made it (an earlier synth).")
 @handle_errors
 def synth(instruments: int, topics: int, seed: int, violations: int, out: Path, overwrite: bool) -> None:
     """Write a synthetic graph for benchmarks and scale tests.

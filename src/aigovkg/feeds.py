@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
+from aigovkg._output import file_name
 from aigovkg.diff import Change, GraphDiff, change_id
 from aigovkg.errors import InputError
 from aigovkg.namespaces import BASE, ID
@@ -99,5 +100,5 @@ def write_feeds(d: GraphDiff, put: Callable[[str, bytes], None]) -> int:
     """One ``{topic}.atom`` per topic of either version; returns how many."""
     topics = topics_of(d)
     for topic in topics:
-        put(f"{topic}.atom", topic_feed(d, topic))
+        put(f"{file_name(topic, what='topic')}.atom", topic_feed(d, topic))
     return len(topics)

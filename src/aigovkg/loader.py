@@ -108,7 +108,8 @@ class LoadedGraph:
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    """The Turtle files of a data folder, in a stable order."""
+    """The Turtle files of a data folder, in a stable order; a link to a file
+    outside the folder is refused (the folder is what is read, nothing else)."""
     if not data_dir.exists():
         raise InputError(f"{data_dir}: no such data folder")
     if not data_dir.is_dir():
@@ -116,6 +117,11 @@ def data_files(data_dir: Path) -> list[Path]:
     files = sorted(p for p in data_dir.rglob("*.ttl") if p.is_file())
     if not files:
         raise InputError(f"{data_dir}: no .ttl files in this folder")
+    root = data_dir.resolve()
+    for path in files:
+        if root not in path.resolve().parents:
+            raise InputError(f"{path}: a link to {path.resolve()}, outside the data folder {data_dir}; "
+                             "copy the file in instead")
     return files
 
 

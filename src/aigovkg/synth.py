@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aigovkg._io import write_atomic
 from aigovkg.errors import InputError
 
 ID = "https://w3id.org/aigovkg/id/"
@@ -114,7 +112,12 @@ def synthesize(
     violations: int = 0,
     overwrite: bool = False,
 ) -> SynthReport:
-    """Write a synthetic graph of ``instruments`` × ``topics`` to ``out``."""
+    """Write a synthetic graph of ``instruments`` × ``topics`` to ``out``, a
+    new or empty folder or, with ``overwrite``, one aigovkg made (replaced
+    whole, only once the graph is written)."""
+    from aigovkg._output import check_out
+    from aigovkg.build import folders_read, staged
+
     if instruments < 2 or topics < 1:
         raise InputError("a synthetic graph needs at least 2 instruments and 1 topic")
     if violations < 0:
@@ -122,10 +125,9 @@ def synthesize(
     if violations > instruments:
         raise InputError("each planted violation needs an instrument of its own: --violations <= --instruments")
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise InputError(f"{out}: not empty (use --overwrite to replace it)")
-        shutil.rmtree(out)
+    target = check_out(out, reads=folders_read())  # refuses a folder aigovkg did not make
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise InputError(f"{out}: not empty (use --overwrite to replace it)")
     g = _Graph(random.Random(seed), instruments, topics)
     iw, tw = len(str(instruments)), len(str(topics))
     inst = [_slug("instrument", i + 1, iw) for i in range(instruments)]
@@ -139,11 +141,14 @@ def synthesize(
     relations = _relations(g, inst)
     if violations:
         _plant(g, inst, tops, violations)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, lines in sorted(g.files.items()):
-        write_atomic(out / name, PREFIXES + "\n".join(lines) + "\n")
-    if g.planted:
-        write_atomic(out / "planted.json", json.dumps(g.planted, indent=2) + "\n")
+
+    def fill(put: Callable[[str, str], None]) -> None:
+        for name, lines in sorted(g.files.items()):
+            put(name, PREFIXES + "\n".join(lines) + "\n")
+        if g.planted:
+            put("planted.json", json.dumps(g.planted, indent=2) + "\n")
+
+    staged(out, fill, command="synth", reads=folders_read())
     return SynthReport(out, instruments, topics, len(jurs), claims, tensions, relations, len(g.files),
                        tuple(g.planted))
 

@@ -7,11 +7,17 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
+from aigovkg._output import file_name
+from aigovkg.errors import InputError
 from aigovkg.model import TopicPage
 from aigovkg.namespaces import curie
+
+if TYPE_CHECKING:
+    from aigovkg.api import KnowledgeGraph
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|{}])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
@@ -70,6 +76,16 @@ def weblink(url: object) -> str | None:
     """
     text = "" if url is None else str(url)
     return text if _WEB.match(text) else None
+
+
+def page_name(kg: KnowledgeGraph, slug: object, node: str) -> str:
+    """The file name of the page of ``node``: its slug, refused (naming the
+    node and the file that describes it) when it would leave the output folder."""
+    try:
+        return file_name(str(slug), what="slug")
+    except InputError as exc:
+        files = ", ".join(str(p) for p in kg.loaded.files_of(node)) if kg.loaded else ""
+        raise InputError(f"{files + ': ' if files else ''}{curie(node)}: {exc}; nothing was written") from None
 
 
 def mdurl(url: str) -> str:

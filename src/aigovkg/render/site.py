@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
-from aigovkg.render import _TEMPLATES, _environment, weblink
+from aigovkg.render import _TEMPLATES, _environment, page_name, weblink
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -115,7 +115,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     for t in topics:
         progress(f"topic {t['slug']}")
         view = views[t["slug"]]
-        page(f"topics/{t['slug']}.html", "topic.html.j2", view.label, view.iri,
+        page(f"topics/{page_name(kg, t['slug'], t['topic'])}.html", "topic.html.j2", view.label, view.iri,
              {"@context": SCHEMA, "@type": "DefinedTerm", "@id": view.iri, "name": view.label,
               "description": view.definition, "termCode": view.slug,
               "inDefinedTermSet": "https://w3id.org/aigovkg/id/topic"},
@@ -123,7 +123,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
 
     evidence = rows.evidence
     for i in instruments:
-        slug = i["slug"]
+        slug = page_name(kg, i["slug"], i["instrument"])
         facts = rows.instrument(i["instrument"], "instrument-facts")
         jsonld: dict[str, Any] = {"@context": SCHEMA, "@type": "Legislation", "@id": i["instrument"],
                                   "name": i["label"], "legislationJurisdiction": i["jurisdictionCode"]}
@@ -141,7 +141,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              events=rows.instrument(i["instrument"], "instrument-events"), evidence=evidence)
 
     for j in jurisdictions:
-        page(f"jurisdictions/{j['slug']}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
+        page(f"jurisdictions/{page_name(kg, j['slug'], j['jurisdiction'])}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
              {"@context": SCHEMA, "@type": "AdministrativeArea", "@id": j["jurisdiction"], "name": j["label"],
               "identifier": j["code"]},
              j=j, instruments=rows.jurisdiction(j["jurisdiction"], "jurisdiction-instruments"),

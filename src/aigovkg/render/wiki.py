@@ -14,7 +14,7 @@ from typing import Any
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import SubjectRows, TopicPage, subject_rows, topic_pages
-from aigovkg.render import _environment
+from aigovkg.render import _environment, page_name
 
 _UNSAFE = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
 # Characters YAML readers refuse in a document ("special characters are not allowed").
@@ -81,12 +81,13 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
     views = pages if pages is not None else topic_pages(kg, evidence=rows.evidence)
     for t in topics:
         view = views[t["slug"]]
-        page(f"topics/{t['slug']}", {"title": view.label, "description": view.definition, "slug": view.slug,
-                                     "iri": view.iri, "tags": ["topic"]},
-             "topic.md.j2", page=view, s=view.summary)
+        page(f"topics/{page_name(kg, t['slug'], t['topic'])}", {
+            "title": view.label, "description": view.definition, "slug": view.slug, "iri": view.iri,
+            "tags": ["topic"],
+        }, "topic.md.j2", page=view, s=view.summary)
     for i in instruments:
         facts = [{**f, "value": str(f["value"])} for f in rows.instrument(i["instrument"], "instrument-facts")]
-        page(f"instruments/{i['slug']}", {
+        page(f"instruments/{page_name(kg, i['slug'], i['instrument'])}", {
             "title": i["label"], "slug": i["slug"], "iri": i["instrument"], "jurisdiction": i["jurisdictionCode"],
             "kind": i["kind"], "status": i["status"],
             "date_adopted": i["dateAdopted"].isoformat() if i["dateAdopted"] else None, "tags": ["instrument"],
@@ -97,9 +98,10 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
              events=rows.instrument(i["instrument"], "instrument-events"),
              evidence=rows.evidence)
     for j in jurisdictions:
-        page(f"jurisdictions/{j['slug']}", {"title": j["label"], "code": j["code"], "kind": j["kind"],
-                                            "iri": j["jurisdiction"], "tags": ["jurisdiction"]},
-             "wiki_jurisdiction.md.j2", j=j,
+        page(f"jurisdictions/{page_name(kg, j['slug'], j['jurisdiction'])}", {
+            "title": j["label"], "code": j["code"], "kind": j["kind"], "iri": j["jurisdiction"],
+            "tags": ["jurisdiction"],
+        }, "wiki_jurisdiction.md.j2", j=j,
              memberships=rows.jurisdiction(j["jurisdiction"], "jurisdiction-memberships"),
              instruments=rows.jurisdiction(j["jurisdiction"], "jurisdiction-instruments"),
              gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
