@@ -5,6 +5,7 @@ stopped by the time and memory limits of the worker, with the caller unharmed.""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -16,8 +17,8 @@ import aigovkg
 from aigovkg import queries
 from aigovkg.api import KnowledgeGraph
 from aigovkg.errors import InputError, QueryError
-from aigovkg.sparql import MAX_NESTING, MAX_QUERY_CHARS, bind
-from aigovkg.store import EmbeddedEngine
+from aigovkg.sparql import MAX_NESTING, MAX_OPERATORS, MAX_QUERY_CHARS, bind, check_read_only
+from aigovkg.store import EmbeddedEngine, network_fence
 
 from .conftest import run_cli
 from .test_queries import NAMED, REFUSED, SAMPLE, listener  # noqa: F401  (listener is a fixture)
@@ -135,8 +136,84 @@ def test_the_listener_does_see_a_real_request(listener):  # noqa: F811
     assert len(seen) >= 1
 
 
+# Queries the first guard (a regular expression blanking strings, IRIs and
+# comments) read differently from SPARQL's grammar: an escaped `#` or `'` in a
+# prefixed name, or an IRI holding U+00A0, U+2028 or U+3000 (which `\s`
+# matches), made it blank the SERVICE clause that followed, and the engine
+# then called out.
+BYPASSES = [
+    ("escaped # in a prefixed name",
+     "PREFIX ex: <http://e/> SELECT * WHERE { ?s ?p ex:x\\# . SERVICE <http://127.0.0.1:PORT/> { ?a ?b ?c } }"),
+    ("escaped ' in a prefixed name",
+     "PREFIX aigov: <http://e/> SELECT * WHERE { ?s ?p aigov:x\\' . SERVICE <http://127.0.0.1:PORT/> "
+     "{ ?a ?b ?c } FILTER(?a != 'x') }"),
+    ("U+00A0 then # in an IRI",
+     "SELECT * WHERE { ?s ?p <http://e/a\u00a0#x> . SERVICE <http://127.0.0.1:PORT/> { ?a ?b ?c } }"),
+    ("U+2028 then ' in an IRI",
+     "SELECT * WHERE { ?s ?p <http://e/a\u2028'x> . SERVICE <http://127.0.0.1:PORT/> { ?a ?b ?c } "
+     "FILTER(?a != 'y') }"),
+    ("U+3000 then # in an IRI",
+     "SELECT * WHERE { ?s ?p <http://e/a\u3000#x> . SERVICE <http://127.0.0.1:PORT/> { ?a ?b ?c } }"),
+]
+
+
+def _engine_alone_calls_out(text: str, seen: list[object]) -> bool:
+    """The engine, with no guard and no fence, on this text: does it connect?"""
+    store = ox.Store()
+    for iri in ("http://e/x#", "http://e/x'", "http://e/a\u00a0#x", "http://e/a\u2028'x", "http://e/a\u3000#x"):
+        store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.NamedNode(iri)))
+    with contextlib.suppress(OSError, SyntaxError):
+        list(store.query(text))
+    time.sleep(0.3)
+    return len(seen) > 0
+
+
+@pytest.mark.reliability("SERVICE hidden behind an escaped `#` or `'` in a prefixed name, or behind an IRI holding "
+                         "U+00A0, U+2028 or U+3000 followed by `#` or `'` (API, CLI, `--endpoint`)",
+                         "refused by the guard, which reads the query with SPARQL's own terminals; a listener on "
+                         "127.0.0.1 sees no connection (the same text does reach it from the bare engine)")
+@pytest.mark.parametrize("case", BYPASSES, ids=[c[0] for c in BYPASSES])
+def test_service_hidden_from_a_text_guard_is_still_refused(kg, listener, case):  # noqa: F811
+    port, seen = listener
+    text = case[1].replace("PORT", str(port))
+    with pytest.raises(QueryError, match="query refused: SERVICE"):
+        kg.sparql_results(text)
+    with pytest.raises(QueryError, match="query refused: SERVICE"):
+        aigovkg.load(endpoint=f"http://127.0.0.1:{port}/sparql", retries=0).sparql_results(text)
+    result = run_cli("sparql", "-", stdin=text)
+    assert result.returncode == 2 and "query refused: SERVICE" in result.stderr
+    time.sleep(0.3)
+    assert seen == []
+    assert _engine_alone_calls_out(text, seen), "the case no longer reaches the engine's SERVICE: it proves nothing"
+
+
+def test_names_that_merely_hold_keywords_are_names_to_the_engine_too(kg, listener):  # noqa: F811
+    port, seen = listener
+    text = (f"PREFIX schema: <http://127.0.0.1:{port}/> PREFIX ex: <http://e/> "
+            "SELECT ?s WHERE { ?s a schema:Service ; ex:delete ex:SERVICE ; ex:from ?load }")
+    assert check_read_only(text) == "SELECT"
+    assert kg.sparql_results(text).records() == []
+    assert not _engine_alone_calls_out(text, seen)
+
+
+@pytest.mark.reliability("A query that slipped past the guard asks SERVICE of a listener on 127.0.0.1, run "
+                         "straight in the embedded engine's worker (the guard bypassed on purpose)",
+                         "the worker has no network (its own network namespace): `Network is unreachable`, and "
+                         "the listener sees no connection")
+def test_the_query_worker_has_no_network(kg, listener):  # noqa: F811
+    port, seen = listener
+    assert network_fence()
+    with pytest.raises(QueryError, match="Network is unreachable"):
+        kg.engine.run_isolated(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                               timeout=20)
+    time.sleep(0.3)
+    assert seen == []
+
+
 NESTED = [
     ("10,000 nested groups", "SELECT * WHERE " + "{" * 10_000 + " ?s ?p ?o " + "}" * 10_000),
+    ("24,000 nested [ ]", "SELECT * WHERE { ?s ?p " + "[" * 24_000 + "]" * 24_000 + " }"),
+    ("9,000 || in a row", "SELECT * WHERE { FILTER(" + "true || " * 9_000 + "true) }"),
     ("10,000 nested brackets", "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 10_000 + "true" + ")" * 10_000 + ") }"),
     ("groups spelled \\u007B", "SELECT * WHERE " + "\\u007B" * 10_000 + " ?s ?p ?o " + "\\u007D" * 10_000),
     ("5 MB of query text", "SELECT * WHERE { ?s ?p ?o } #" + "x" * 5_000_000),
@@ -145,11 +222,12 @@ NESTED = [
 
 
 @pytest.mark.reliability("Pathological query text: 10,000 nested groups or brackets (also spelled `\\u007B`), "
-                         "5 MB of text", "refused by the guard before anything runs (API and CLI, exit 2)")
+                         "24,000 nested `[ ]`, 9,000 `||` in a row (each crashes the engine's parser), 5 MB of text",
+                         "refused by the guard before anything runs (API and CLI, exit 2)")
 @pytest.mark.parametrize("case", NESTED, ids=[c[0] for c in NESTED])
 def test_pathological_query_text_is_refused(kg, case):
     _name, text = case
-    with pytest.raises(QueryError, match=r"query refused: (nested deeper|longer than)"):
+    with pytest.raises(QueryError, match=r"query refused: (nested deeper|longer than|more than 1,000 operators)"):
         kg.sparql_results(text)
     result = run_cli("sparql", "-", "--data", "/nonexistent/never-loaded", stdin=text)
     assert result.returncode == 2 and "query refused" in result.stderr
@@ -158,8 +236,9 @@ def test_pathological_query_text_is_refused(kg, case):
 
 
 def test_nesting_and_length_limits():
-    assert len(NESTED) == 5
-    assert (MAX_NESTING, MAX_QUERY_CHARS) == (64, 100_000)
+    assert len(NESTED) == 7
+    assert (MAX_NESTING, MAX_OPERATORS, MAX_QUERY_CHARS) == (64, 1_000, 100_000)
+    assert len(BYPASSES) == 5
 
 
 MEMORY_HOG = ("SELECT (GROUP_CONCAT(CONCAT(STR(?a), STR(?d), STR(?g))) AS ?x) "

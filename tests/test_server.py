@@ -156,3 +156,114 @@ def test_serve_binds_to_loopback_by_default():
 
 def test_binary_is_installed():
     assert Path(oxigraph_binary()).exists()
+
+
+@pytest.fixture(scope="module")
+def served():
+    """`aigovkg serve` on a free port of 127.0.0.1: the guard and the Oxigraph server behind it."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "aigovkg", "serve", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("SPARQL endpoint:"), line + process.stderr.read()
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(20)
+
+
+def _ask(endpoint: str, text: str, how: str = "form") -> tuple[int, str]:
+    """Send a query as a client would (form POST, direct POST or GET); the status and body."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    headers = {"Accept": "application/sparql-results+json"}
+    if how == "get":
+        request = urllib.request.Request(f"{endpoint}?{urllib.parse.urlencode({'query': text})}", headers=headers)
+    elif how == "direct":
+        request = urllib.request.Request(endpoint, data=text.encode(), method="POST",
+                                         headers={**headers, "Content-Type": "application/sparql-query"})
+    else:
+        request = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": text}).encode(),
+                                         method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.reliability("SERVICE (also hidden from a text guard), FROM, LOAD and updates, 24,000 nested `[ ]` and "
+                         "9,000 `||` (which crash the embedded engine) sent to `aigovkg serve` by GET, form POST "
+                         "and direct POST", "HTTP 400 with the guard's reason (414 for a GET too long to read); a listener on 127.0.0.1 sees no "
+                         "connection and the server answers the next query")
+def test_serve_refuses_what_the_guard_refuses(served):
+    from .test_hostile_queries import BYPASSES
+    from .test_queries import REFUSED
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    texts = [t.replace("PORT", str(port)) for t in REFUSED + [c[1] for c in BYPASSES]]
+    texts += ["SELECT * WHERE { ?s ?p " + "[" * 24_000 + "]" * 24_000 + " }",
+              "SELECT * WHERE { FILTER(" + "true || " * 9_000 + "true) }"]
+    try:
+        for text in texts:
+            for how in ("form", "get", "direct"):
+                status, body = _ask(served, text, how)
+                if how == "get" and len(text) > 20_000:
+                    assert status == 414, body[:200]  # the request line is too long to be read at all
+                    continue
+                assert status == 400 and "query refused" in body, (how, text[:80], status, body[:200])
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    finally:
+        listener.close()
+    assert _ask(served, "ASK { ?s ?p ?o }") == (200, '{"head":{},"boolean":true}')
+
+
+def test_serve_answers_queries_at_the_guards_limits(served):
+    """The limits sit below what crashes the server: the deepest and longest
+    queries the guard lets through are answered."""
+    from aigovkg.sparql import MAX_NESTING, MAX_OPERATORS
+
+    deep = "SELECT * WHERE " + "{" * MAX_NESTING + " ?s a aigov:Topic " + "}" * MAX_NESTING
+    status, body = _ask(served, "PREFIX aigov: <https://w3id.org/aigovkg/ontology#> " + deep)
+    assert status == 200 and body.count('"s":') == 13, body[:200]
+    chain = "ASK { FILTER(" + "false || " * (MAX_OPERATORS - 2) + "true) }"
+    assert _ask(served, chain) == (200, '{"head":{},"boolean":true}')
+    status, _ = _ask(served, "ASK { FILTER(" + "false || " * MAX_OPERATORS + "true) }")
+    assert status == 400
+
+
+def test_serve_is_read_only_at_every_door(served):
+    import urllib.request
+
+    base = served.rsplit("/", 1)[0]
+    for path, method in (("/update", "POST"), ("/store", "PUT"), ("/store", "DELETE"), ("/query", "PUT")):
+        request = urllib.request.Request(base + path, data=b"update=CLEAR%20ALL", method=method,
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code in (403, 405)
+    status, page = _ask(base + "/", "", "get")
+    assert status == 200 and "<html" in page.lower()
+    assert _ask(served, "ASK { ?s ?p ?o }") == (200, '{"head":{},"boolean":true}')
+
+
+@pytest.mark.reliability("`aigovkg serve` on a port another program already listens on",
+                         "exit 2 with one line naming the address; no endpoint is announced")
+def test_serve_on_a_port_in_use_says_so_and_announces_nothing():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (f"aigovkg: error: 127.0.0.1:{port} is already in use by another program; "
+                                     "choose another port with --port")
+    assert "SPARQL endpoint" not in result.stdout

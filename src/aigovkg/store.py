@@ -1,12 +1,15 @@
 """The engine behind one interface: the embedded in-process Oxigraph store.
 
 The embedded engine answers SELECT, ASK, CONSTRUCT and DESCRIBE on the
-loaded graph; nothing in it reaches the network. The curated prefixes
+loaded graph. Ad-hoc queries run in a forked worker that has no network at
+all (a network namespace of its own, where the system allows one), so even a
+query the guard of :mod:`aigovkg.sparql` let through cannot call out. The curated prefixes
 (``aigov:``, ``inst:``, ``skos:``, ...) are predeclared for ad-hoc queries.
 """
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import multiprocessing
 import multiprocessing.connection
@@ -130,7 +133,46 @@ def _limit_memory(extra: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+
+def cut_network() -> bool:
+    """Move this process into a new, empty network namespace: no interface
+    but a loopback that is down, so every connection fails at once.
+
+    Unprivileged processes may do this inside a new user namespace (Linux
+    3.8+, where the system allows user namespaces); the process must have
+    one thread, as a freshly forked worker does. Returns False where it
+    cannot be done, changing nothing.
+    """
+    try:
+        unshare = ctypes.CDLL(None, use_errno=True).unshare
+    except (AttributeError, OSError):
+        return False
+    unshare.argtypes = [ctypes.c_int]
+    unshare.restype = ctypes.c_int
+    return unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0 or unshare(_CLONE_NEWNET) == 0
+
+
+def network_fence() -> bool:
+    """Whether ad-hoc query workers run without network on this system
+    (checked once, in a short-lived child process)."""
+    global _FENCE
+    if _FENCE is None:
+        context = multiprocessing.get_context("fork")
+        probe = context.Process(target=lambda: os._exit(0 if cut_network() else 1), daemon=True)
+        probe.start()
+        probe.join(10)
+        _FENCE = probe.exitcode == 0
+    return _FENCE
+
+
+_FENCE: bool | None = None
+
+
 def _worker(store: ox.Store, text: str, sender: multiprocessing.connection.Connection, memory: int) -> None:
+    cut_network()  # defence in depth: the guard already refused SERVICE and LOAD
     _limit_memory(memory)
     # An engine that aborts (out of memory) prints a Rust backtrace; the caller
     # reports the failure in one line instead.
