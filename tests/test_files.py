@@ -329,3 +329,16 @@ def test_a_killed_run_s_staging_folder_is_removed_by_the_next(tmp_path: Path):
     assert _staging(tmp_path) == sorted([live.name, unmarked.name])
     assert (unmarked / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert (out / "index.html").is_file()
+
+
+@pytest.mark.reliability("An output path under a plain file (`export --out FILE/x.ttl`, `site --out FILE/site`)",
+                         "exit 2 with one line naming the path; no traceback")
+def test_an_output_path_under_a_file_is_one_line_not_a_traceback(tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("mine\n", encoding="utf-8")
+    for args in (("export", "--out", str(blocker / "x.ttl")), ("site", "--out", str(blocker / "site"))):
+        result = run_cli(*args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert str(blocker) in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "mine\n"

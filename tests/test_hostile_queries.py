@@ -273,3 +273,21 @@ def test_memory_hungry_query_is_stopped_and_the_caller_survives(kg):
         watcher.join(2)
     assert peak[0] < 1 << 30
     assert kg.sparql_results("ASK { ?s ?p ?o }") is True
+
+
+def test_from_may_name_a_graph_of_the_local_store_only(listener):  # noqa: F811
+    port, seen = listener
+    store = ox.Store()
+    graph = ox.NamedNode("http://e/release-1")
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("in the release"), graph))
+    local = KnowledgeGraph(EmbeddedEngine(store))
+    rows = local.sparql_results("SELECT ?o FROM <http://e/release-1> WHERE { ?s ?p ?o }")
+    assert rows.records() == [{"o": "in the release"}]
+    named = local.sparql_results("SELECT ?o FROM NAMED <http://e/release-1> WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert named.records() == [{"o": "in the release"}]
+    for text in (f"SELECT ?o FROM <http://127.0.0.1:{port}/g> WHERE {{ ?s ?p ?o }}",
+                 f"SELECT ?o FROM <http://e/release-1> FROM NAMED <http://127.0.0.1:{port}/g> WHERE {{ ?s ?p ?o }}"):
+        with pytest.raises(QueryError, match="query refused: FROM"):
+            local.sparql_results(text)
+    time.sleep(0.3)
+    assert seen == []

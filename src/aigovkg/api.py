@@ -68,12 +68,15 @@ class KnowledgeGraph:
 
     def sparql_results(self, text: str, *, timeout: float = 30.0) -> ResultTable | bool | list[ox.Triple]:
         """Run an ad-hoc read-only query; SERVICE, LOAD, FROM and updates are
-        refused before anything runs. On the embedded graph the query runs in a
+        refused before anything runs (FROM may name a graph of the embedded
+        store, never a remote one). On the embedded graph the query runs in a
         worker process stopped after ``timeout`` seconds, so a runaway or
         crashing query cannot take the caller down."""
-        form = check_read_only(text)
         if isinstance(self.engine, EmbeddedEngine):
+            check_read_only(text, local_graphs=(g.value for g in self.engine.store.named_graphs()
+                                                if isinstance(g, ox.NamedNode)))
             return self.engine.run_isolated(text, timeout=timeout)
+        form = check_read_only(text)
         if form == "SELECT":
             return self.engine.select(text)
         if form == "ASK":

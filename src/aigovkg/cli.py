@@ -36,8 +36,9 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except AigovkgError as exc:
             _fail(str(exc), exc.exit_code)
-        except FileNotFoundError as exc:
-            _fail(str(exc))
+        except OSError as exc:  # a file or folder the user named cannot be read or written
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except KeyboardInterrupt:
             _fail("interrupted", 130)
 
