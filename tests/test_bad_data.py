@@ -227,3 +227,47 @@ def test_a_link_out_of_the_data_folder_is_refused(tmp_path: Path, data_copy: Pat
     link.unlink()
     link.symlink_to(data_copy / "topics.ttl")  # inside: the same file twice, the same triples
     assert load_graph(data_copy).triples == load_graph().triples
+
+
+def _swap_line(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` on its first line only, so one statement changes."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if old in line)
+    lines[at] = lines[at].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+SCRIPT_LINKS = [  # (file, the address it holds on one line, where that address is used)
+    ("memberships.ttl", "https://www.mfa.gov.sg/SINGAPORES-FOREIGN-POLICY/International-Organisations/ASEAN",
+     "membership/aigovkg/sg/asean"),
+    ("events.ttl", "https://techweez.com/2026/02/26/anthropic-responsible-scaling-policy-update/",
+     "event/aigovkg/anthropic-rsp/new-version/2026-02-24"),
+    ("instruments/sg-model-ai-genai.ttl", "https://imda.gov.sg/resources/press-releases-factsheets-and-speeches/"
+     "press-releases/2024/public-consult-model-ai-governance-framework-genai", "attestation/aigovkg/sg-model-ai-genai/"),
+    ("claims/aigovkg/high-risk-classification.ttl", "https://www.oodaloop.com/briefs/2024/10/16/anthropic-just-made-"
+     "it-harder-for-ai-to-go-rogue-with-its-updated-safety-policy/", "claim/aigovkg/"),
+]
+
+
+@pytest.mark.reliability("`javascript:` and `data:` addresses as what a membership, a lifecycle event, a fact and a "
+                         "claim rest on (`aigov:checkedAgainst`, `aigov:evidence`)",
+                         "validation fails (exit 1) naming each address, the rule and the file; `site` and `wiki`, which "
+                         "do not validate, still make no link of them (one link function, http(s) only)")
+def test_script_addresses_are_refused_by_shape_and_never_become_links(data_copy: Path, tmp_path: Path):
+    schemes = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", "data:text/html,x", "javascript:alert(4)"]
+    for (name, address, _node), script in zip(SCRIPT_LINKS, schemes, strict=True):
+        _swap_line(data_copy / name, f"<{address}>", f"<{script}>")
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1, result.stderr
+    for (name, _address, _node), script in zip(SCRIPT_LINKS, schemes, strict=True):
+        assert f"graph/{name}: {script}: aigov:WebAddressesAreHttp: " in result.stdout, (script, result.stdout[-3000:])
+    for command in ("site", "wiki"):
+        out = tmp_path / command
+        made = run_cli(command, "--data", str(data_copy), "--out", str(out))
+        assert made.returncode == 0, made.stderr
+        for page in out.rglob("*"):
+            if page.suffix in (".html", ".md", ".mdx"):
+                text = page.read_text(encoding="utf-8").lower()
+                assert not re.search(r"""<a\b[^>]*href=["']?\s*(javascript|data):|\]\(\s*<?(javascript|data):""", text), page
+    assert any("alert(1)" in p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*.html")), \
+        "the address should still be shown as text"
