@@ -152,28 +152,34 @@ def test_the_store_keeps_a_derived_integer_as_xsd_integer(tmp_path: Path):
 
 
 SPARQL_AND_CLOSED = """@prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ex:Closed a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ;
   sh:ignoredProperties ( rdf:type ) ; sh:property [ sh:path ex:p ] .
 ex:Sparql a sh:NodeShape ; sh:targetClass ex:Thing ;
   sh:sparql [ sh:message "no ex:p of 1" ;
               sh:select "SELECT $this ?value WHERE { $this <http://example.org/p> ?value FILTER(?value = 1) }" ] .
+ex:Thing a rdfs:Class, sh:NodeShape ; sh:property [ sh:path ex:q ; sh:maxCount 0 ] .
 """
 
 
 def test_a_shape_it_cannot_compile_goes_to_pyshacl_and_is_named(tmp_path: Path):
     """SHACL-SPARQL is beyond the compiler: that shape alone is validated by
     pySHACL, the report says so with the reason, and the results are those of
-    pySHACL on all the shapes; the sh:closed shape beside it stays fast."""
+    pySHACL on all the shapes, each once; the sh:closed shape and the
+    implicit class shape beside it stay fast."""
     (tmp_path / "d.ttl").write_text(
         '@prefix ex: <http://example.org/> .\nex:a a ex:Thing ; ex:p 1 ; ex:q 2 .\n', encoding="utf-8")
     shapes = tmp_path.parent / "sparql-and-closed.ttl"
     shapes.write_text(SPARQL_AND_CLOSED, encoding="utf-8")
-    compiled = shacl.compile_shapes(shacl.ShapesGraph(shapes.read_bytes()))
+    shapes_graph = shacl.ShapesGraph(shapes.read_bytes())
+    compiled = shacl.compile_shapes(shapes_graph)
     assert [(f.shape, f.reason) for f in compiled.fallbacks] == [
         (ox.NamedNode("http://example.org/Sparql"), "sh:sparql is not supported by the fast validator")]
-    assert {c.shape for c in compiled.constraints} == {ox.NamedNode("http://example.org/Closed")}
+    assert sorted(c.component for c in compiled.constraints) == ["closed", "maxCount"]
     loaded = load_graph(tmp_path, ontology=False)
+    fast_terms = check_shapes(loaded.store, shapes_graph, engine="fast")
+    assert _results(fast_terms) == _results(check_shapes(loaded.store, shapes_graph, engine="pyshacl"))
+    assert sum(_results(fast_terms).values()) == 3
     fast = validate(loaded, shapes_file=shapes, checks=False)
     reference = validate(loaded, shapes_file=shapes, checks=False, engine="pyshacl")
     note = "shape http://example.org/Sparql: validated by pySHACL because sh:sparql is not supported by the fast validator"
@@ -184,6 +190,7 @@ def test_a_shape_it_cannot_compile_goes_to_pyshacl_and_is_named(tmp_path: Path):
     assert sorted((v.rule, v.path, v.value) for v in fast.violations) == [
         ("http://example.org/Closed", "http://example.org/q", "2"),
         ("http://example.org/Sparql", None, "1"),
+        ("http://example.org/Thing", "http://example.org/q", None),
     ]
 
 
