@@ -4,17 +4,18 @@ pySHACL walks the data graph focus node by focus node in Python; on a graph of
 a million triples that takes minutes. Here every constraint of every shape
 becomes one SELECT that finds *all* its violations at once, evaluated by
 Oxigraph. pySHACL stays the reference: the test suite runs both on every shape
-case and on graphs with planted violations and requires the same results.
+case, on graphs with planted violations and on the W3C SHACL Core test suite.
 
-The compiler covers the SHACL Core used by data shapes: targets (class with
-subclasses, node, subjects of, objects of), predicate and inverse paths,
-``sh:minCount``, ``sh:maxCount``, ``sh:class``, ``sh:datatype`` (including
-ill-typed literals), ``sh:nodeKind``, ``sh:pattern`` (with flags), ``sh:in``,
-``sh:hasValue``, ``sh:languageIn``, ``sh:uniqueLang``, ``sh:minLength``,
-``sh:maxLength``, the four range constraints, ``sh:disjoint``, ``sh:equals``,
-``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone`` and qualified value
-shapes. A shapes graph using anything else raises :class:`Unsupported`, and the
-caller falls back to pySHACL.
+The compiler covers SHACL Core: every kind of target (implicit class targets
+too), every kind of path (sequence, alternative, inverse, zero-or-more,
+one-or-more and zero-or-one paths become SPARQL property paths), and every
+Core constraint component, ``sh:closed``, ``sh:lessThan``, node-level
+``sh:equals``/``sh:disjoint``, nested property shapes and disjoint qualified
+value shapes included; ``sh:datatype`` finds ill-typed literals (an
+``xsd:byte`` outside -128..127 or not an integer). A shape it cannot translate
+(SHACL-SPARQL, a recursive shape, a blank node as a value to compare, ...) is
+not compiled: :func:`compile_shapes` lists it as a :class:`Fallback` with the
+reason, and the caller validates it with pySHACL and says so.
 
 Most constraints of property shapes also get a *screen*: a cheaper ASK that
 must be true wherever the constraint has a violation (a failing value anywhere
@@ -30,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ def _sh(name: str) -> ox.NamedNode:
     return ox.NamedNode(SH + name)
 
 
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+
 # Datatypes whose lexical form SPARQL can check by casting; a failed cast
 # leaves the variable unbound, which marks an ill-typed literal.
 _CASTABLE = {
@@ -63,12 +67,29 @@ _CASTABLE = {
     )
 }
 
+# The integer types derived from xsd:integer, with their bounds (None: no
+# bound): a literal of one is ill-typed unless it casts to xsd:integer within them.
+_INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
+    XSD + "nonPositiveInteger": (None, 0),
+    XSD + "negativeInteger": (None, -1),
+    XSD + "long": (-(2**63), 2**63 - 1),
+    XSD + "int": (-(2**31), 2**31 - 1),
+    XSD + "short": (-(2**15), 2**15 - 1),
+    XSD + "byte": (-(2**7), 2**7 - 1),
+    XSD + "nonNegativeInteger": (0, None),
+    XSD + "unsignedLong": (0, 2**64 - 1),
+    XSD + "unsignedInt": (0, 2**32 - 1),
+    XSD + "unsignedShort": (0, 2**16 - 1),
+    XSD + "unsignedByte": (0, 2**8 - 1),
+    XSD + "positiveInteger": (1, None),
+}
+
 # Components that only qualify others, or carry no constraint of their own.
 _PARAMETERS = {
     "path", "message", "severity", "name", "description", "order", "group", "defaultValue",
     "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property",
     "flags", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint",
-    "deactivated", "closed", "ignoredProperties",
+    "deactivated", "ignoredProperties",
 }
 
 _NODE_KINDS = {
@@ -85,6 +106,12 @@ _TARGET = "%TARGETS%"
 
 _RANGES = {"minInclusive": "<", "maxInclusive": ">", "minExclusive": "<=", "maxExclusive": ">="}
 
+# The SPARQL operator each path kind of SHACL becomes.
+_PATH_OPERATORS = {"zeroOrMorePath": "*", "oneOrMorePath": "+", "zeroOrOnePath": "?"}
+
+# Components whose results carry no sh:value.
+_WITHOUT_VALUE = {"minCount", "maxCount", "hasValue", "uniqueLang", "qualifiedMinCount", "qualifiedMaxCount"}
+
 
 @dataclass(frozen=True)
 class Constraint:
@@ -92,14 +119,22 @@ class Constraint:
 
     shape: Term
     component: str
-    path: str | None
+    #: The result path: the IRI, or the path node of a complex path.
+    path: Term | None
     sparql: str
-    with_value: bool
+    #: The query variable holding each result's value, or None for results without one.
+    value: str | None
+    #: The severity IRI.
     severity: str
     message: str | None
     #: A cheaper ASK that is true whenever the constraint has a violation (a
     #: necessary condition); when it is false the constraint is not run.
     screen: str | None = None
+    #: The query variable holding each result's path (``sh:closed``), read instead of ``path``.
+    path_variable: str | None = None
+    #: Literal target nodes the store gives back in another form ("4.0"^^xsd:decimal
+    #: as "4"), as (the form given back, the form written in the shapes graph).
+    written: tuple[tuple[Term, Term], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,11 +143,68 @@ class Result:
 
     focus: Term
     shape: Term
+    #: The constraint component's name, ``minCount`` for sh:MinCountConstraintComponent.
     component: str
-    path: str | None
+    path: Term | None
     value: Term | None
+    #: The severity IRI, sh:Violation unless the shape says otherwise.
     severity: str
     message: str | None
+
+    @property
+    def component_iri(self) -> str:
+        """The IRI of the constraint component, e.g. sh:MinCountConstraintComponent."""
+        return component_iri(self.component)
+
+
+def component_iri(component: str) -> str:
+    """The IRI of a constraint component named as in :class:`Result`.
+
+    >>> component_iri("minCount")
+    'http://www.w3.org/ns/shacl#MinCountConstraintComponent'
+    """
+    if "://" in component:
+        return component
+    return f"{SH}{component[0].upper()}{component[1:]}ConstraintComponent"
+
+
+def component_name(iri: str) -> str:
+    """The inverse of :func:`component_iri`; other IRIs are kept whole."""
+    if iri.startswith(SH) and iri.endswith("ConstraintComponent"):
+        local = iri[len(SH) : -len("ConstraintComponent")]
+        return local[0].lower() + local[1:]
+    return iri
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A targeted shape the compiler did not translate, and why."""
+
+    shape: Term
+    reason: str
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The compiled constraints of every targeted shape, and the shapes left
+    to another engine."""
+
+    constraints: tuple[Constraint, ...]
+    fallbacks: tuple[Fallback, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A pattern matching where a bound focus node violates one constraint,
+    with the variables holding the result's value and path, if any."""
+
+    component: str
+    pattern: str
+    value: str | None
+    path: str | None = None
+    #: Further variables of the pattern: one result per distinct binding of them
+    #: (per pair of values for sh:lessThan, per language for sh:uniqueLang).
+    per: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,16 +217,27 @@ class _Names:
 
 
 class ShapesGraph:
-    """A parsed shapes graph, with the helpers the compiler needs."""
+    """A parsed shapes graph, with the helpers the compiler needs.
+
+    It is held as parsed, in a pyoxigraph Dataset: an Oxigraph store would
+    rewrite ``"1"^^xsd:boolean`` as ``"true"``, and only ``true`` switches on
+    a constraint such as ``sh:uniqueLang``.
+    """
 
     def __init__(self, data: bytes | str, *, base_iri: str | None = None) -> None:
-        self.store = ox.Store()
-        self.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=base_iri)
+        self.graph = ox.Dataset(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=base_iri))
+
+    def triples(self) -> Iterator[ox.Quad]:
+        return iter(self.graph)
+
+    def predicates(self, subject: Term) -> set[str]:
+        """The IRIs of the predicates of ``subject``."""
+        return {q.predicate.value for q in self.graph.quads_for_subject(subject)}  # type: ignore[arg-type]
 
     def objects(self, subject: Term, name: str) -> list[Term]:
         predicate = ox.NamedNode(name) if "://" in name else _sh(name)
         return sorted(
-            (q.object for q in self.store.quads_for_pattern(subject, predicate, None)),  # type: ignore[arg-type,misc]
+            (q.object for q in self.graph.quads_for_subject(subject) if q.predicate == predicate),  # type: ignore[arg-type,misc]
             key=str,
         )
 
@@ -163,18 +266,23 @@ class ShapesGraph:
 
     def subjects(self, name: str, obj: Term | None = None) -> set[Term]:
         predicate = ox.NamedNode(name) if "://" in name else _sh(name)
-        return {q.subject for q in self.store.quads_for_pattern(None, predicate, obj)}  # type: ignore[misc]
+        quads = self.graph.quads_for_predicate(predicate) if obj is None else self.graph.quads_for_object(obj)
+        return {q.subject for q in quads if q.predicate == predicate}  # type: ignore[misc]
+
+    def is_implicit_class(self, shape: Term) -> bool:
+        """Whether ``shape`` targets the instances of itself: it is a shape and
+        an ``rdfs:Class`` (or of a class declared a subclass of it, as pySHACL reads it)."""
+        classes = {ox.NamedNode(RDFS + "Class")} | self.subjects(RDFS + "subClassOf", ox.NamedNode(RDFS + "Class"))
+        types = set(self.objects(shape, RDF + "type"))
+        return bool(types & classes) and bool(types & {_sh("NodeShape"), _sh("PropertyShape")})
 
     def node_shapes(self) -> list[Term]:
         """Every shape that has a target (the shapes validation starts from)."""
         shapes: set[Term] = set()
         for target in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"):
             shapes |= self.subjects(target)
-        implicit = self.subjects(RDF + "type", ox.NamedNode(RDFS + "Class")) & (
-            self.subjects(RDF + "type", _sh("NodeShape")) | self.subjects(RDF + "type", _sh("PropertyShape"))
-        )
-        if implicit:
-            raise Unsupported("implicit class targets")
+        for kind in ("NodeShape", "PropertyShape"):
+            shapes |= {s for s in self.subjects(RDF + "type", _sh(kind)) if self.is_implicit_class(s)}
         return sorted(shapes, key=str)
 
     def declared_node_shapes(self) -> int:
@@ -197,6 +305,11 @@ def _term(term: Term) -> str:
     return str(term)
 
 
+def _simple_path(path: str) -> bool:
+    """A predicate or the inverse of one: the paths the screens understand."""
+    return re.fullmatch(r"\^?<[^>]*>", path) is not None
+
+
 class Compiler:
     """Translates shapes into SPARQL queries, one per constraint.
 
@@ -211,6 +324,7 @@ class Compiler:
         self.names = _Names()
         self.data = data
         self._closures: dict[Term, list[str]] = {}
+        self._expanding: list[Term] = []
 
     def instance_of(self, node: str, cls: Term) -> str:
         """A pattern matching when ``node`` is a SHACL instance of ``cls``."""
@@ -228,16 +342,43 @@ class Compiler:
 
     # ---------------------------------------------------------------- paths
 
-    def path(self, shape: Term) -> tuple[str, str | None]:
-        """The SPARQL path of a property shape and its IRI for reports."""
+    def path(self, shape: Term) -> tuple[str, Term]:
+        """The SPARQL path of a property shape and its path node for reports."""
         path = self.shapes.value(shape, "path")
+        if path is None:
+            raise Unsupported(f"{shape}: a property shape without sh:path")
+        return self._sparql_path(path, depth=0), path
+
+    def _sparql_path(self, path: Term, *, depth: int) -> str:
+        """A SHACL path as a SPARQL property path: a list is a sequence, and
+        each path kind its operator (the two languages mean the same by them)."""
+        if depth > 32:
+            raise Unsupported("a path nested more than 32 deep")
         if isinstance(path, ox.NamedNode):
-            return str(path), path.value
-        if isinstance(path, ox.BlankNode):
-            inverse = self.shapes.value(path, "inversePath")
-            if isinstance(inverse, ox.NamedNode) and len(list(self.shapes.store.quads_for_pattern(path, None, None))) == 1:
-                return f"^{inverse}", None
-        raise Unsupported(f"{shape}: only predicate and inverse paths are supported")
+            return str(path)
+        if not isinstance(path, ox.BlankNode):
+            raise Unsupported(f"{path}: a path must be an IRI or a blank node")
+        if self.shapes.objects(path, RDF + "first"):
+            members = [self._sparql_path(m, depth=depth + 1) for m in self.shapes.items(path)]
+            if not members:
+                raise Unsupported("an empty sequence path")
+            return "(" + "/".join(members) + ")"
+        kinds = self.shapes.predicates(path)
+        if len(kinds) != 1:
+            raise Unsupported(f"{path}: a path node must have exactly one kind")
+        kind = kinds.pop()[len(SH):]
+        inner = self.shapes.value(path, kind)
+        if inner is None or kind not in {"inversePath", "alternativePath", *_PATH_OPERATORS}:
+            raise Unsupported(f"{path}: unknown path kind {kind}")
+        if kind == "alternativePath":
+            members = [self._sparql_path(m, depth=depth + 1) for m in self.shapes.items(inner)]
+            if not members:
+                raise Unsupported("an empty alternative path")
+            return "(" + "|".join(members) + ")"
+        operand = self._sparql_path(inner, depth=depth + 1)
+        if kind == "inversePath":
+            return f"^{operand}" if isinstance(inner, ox.NamedNode) else f"(^{operand})"
+        return f"({operand}{_PATH_OPERATORS[kind]})"
 
     # -------------------------------------------------------------- targets
 
@@ -245,6 +386,8 @@ class Compiler:
         branches = []
         for cls in self.shapes.objects(shape, "targetClass"):
             branches.append(self.instance_of(focus, cls))
+        if self.shapes.is_implicit_class(shape):
+            branches.append(self.instance_of(focus, shape))
         nodes = self.shapes.objects(shape, "targetNode")
         if nodes:
             branches.append(f"VALUES {focus} {{ {' '.join(_term(n) for n in nodes)} }}")
@@ -256,52 +399,69 @@ class Compiler:
             return branches[0]
         return "{ SELECT DISTINCT " + focus + " WHERE { { " + " } UNION { ".join(branches) + " } } }"
 
+    def value_nodes(self, targets: str, path: str, per: tuple[str, ...]) -> tuple[str, str]:
+        """The focus nodes of a property shape nested in a property shape: the
+        values, on ``path``, of the focus nodes that ``targets`` binds to
+        ?focus; and the variable of their parent (a value reached from two
+        focus nodes is validated, and reported, once for each)."""
+        parent = self.names.fresh("f")
+        # The targets pattern names its focus ?focus and nothing else so.
+        pattern = (f"{{ SELECT DISTINCT ?focus {' '.join((*per, parent))} WHERE {{ "
+                   f"{targets.replace('?focus', parent)} {parent} {path} ?focus . }} }}")
+        return pattern, parent
+
     # ---------------------------------------------------------- constraints
 
-    def failures(self, shape: Term, focus: str, value: str, *, top: bool) -> list[tuple[str, str, bool]]:
-        """Each constraint of ``shape`` as (component, pattern, with_value):
-        the pattern matches when ``focus`` (bound) violates it, binding the
-        variable ``value`` to the offending value node where there is one.
-        ``top`` is true for the shapes validation starts from, whose focus
-        nodes come from targets (counts are then grouped set-at-a-time)."""
-        true = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
-        if self.shapes.value(shape, "deactivated") == true:
+    def failures(self, shape: Term, focus: str, value: str, *, top: bool) -> list[_Failure]:
+        """Each constraint of ``shape`` as a pattern that matches when
+        ``focus`` (bound) violates it, binding the variable ``value`` to the
+        offending value node where there is one. ``top`` is true for the
+        shapes validation starts from, whose focus nodes come from targets
+        (counts are then grouped set-at-a-time)."""
+        if self.shapes.value(shape, "deactivated") == _TRUE:
             return []
-        props = sorted({q.predicate.value for q in self.shapes.store.quads_for_pattern(shape, None, None)})  # type: ignore[arg-type]
+        props = sorted(self.shapes.predicates(shape))
         for prop in props:
             name = prop[len(SH):] if prop.startswith(SH) else None
             if name is not None and name not in _PARAMETERS and not self._known(name):
                 raise Unsupported(f"{shape}: sh:{name} is not supported by the fast validator")
-        if self.shapes.value(shape, "closed") == true:
-            raise Unsupported(f"{shape}: sh:closed is not supported by the fast validator")
         is_property = self.shapes.value(shape, "path") is not None
         if is_property:
             path = self.path(shape)[0]
             values = f"{focus} {path} {value} ."
         else:
             path, value, values = "", focus, ""
-        found: list[tuple[str, str, bool]] = []
+        found: list[_Failure] = []
         for prop in props:
             component = prop[len(SH):] if prop.startswith(SH) else ""
             if not component or component in _PARAMETERS:
                 continue
             for parameter in self.shapes.objects(shape, component):
-                pattern = self._constraint(shape, component, parameter, focus=focus, value=value,
-                                           values=values, path=path, is_property=is_property, top=top)
-                if pattern is not None:
-                    found.append((component, pattern, is_property and self._has_value(component)))
+                if component == "closed":
+                    found += self._closed(shape, parameter, value, values)
+                elif component == "qualifiedValueShape":
+                    found += self._qualified(shape, parameter, focus=focus, value=value, values=values,
+                                             is_property=is_property, top=top)
+                elif component in ("equals", "disjoint") and not is_property:
+                    found.append(self._node_comparison(component, parameter, focus))
+                elif component in ("lessThan", "lessThanOrEquals", "uniqueLang"):
+                    if not is_property:
+                        raise Unsupported(f"{shape}: sh:{component} on a node shape")
+                    found += self._per_pair(component, parameter, focus=focus, value=value, values=values, path=path)
+                else:
+                    pattern = self._constraint(shape, component, parameter, focus=focus, value=value,
+                                               values=values, path=path, is_property=is_property, top=top)
+                    if pattern is not None:
+                        found.append(_Failure(component, pattern, None if component in _WITHOUT_VALUE else value))
         return found
-
-    @staticmethod
-    def _has_value(component: str) -> bool:
-        return component not in {"minCount", "maxCount", "hasValue", "uniqueLang", "qualifiedValueShape"}
 
     @staticmethod
     def _known(component: str) -> bool:
         return component in {
             "minCount", "maxCount", "class", "datatype", "nodeKind", "pattern", "in", "hasValue",
             "languageIn", "uniqueLang", "minLength", "maxLength", "disjoint", "equals", "node",
-            "not", "and", "or", "xone", "qualifiedValueShape", *_RANGES,
+            "not", "and", "or", "xone", "qualifiedValueShape", "closed", "lessThan", "lessThanOrEquals",
+            *_RANGES,
         }
 
     def _constraint(self, shape: Term, component: str, parameter: Term, *, focus: str, value: str,
@@ -342,14 +502,6 @@ class Compiler:
             tags = [m.value for m in self.shapes.items(parameter) if isinstance(m, ox.Literal)]
             matches = " || ".join(f"langMatches(LANG({value}), {_term(ox.Literal(t))})" for t in tags) or "false"
             return f"{values} FILTER(!isLiteral({value}) || LANG({value}) = \"\" || !({matches}))"
-        if component == "uniqueLang":
-            if parameter != ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")):
-                return None
-            if not is_property:
-                raise Unsupported(f"{shape}: sh:uniqueLang on a node shape")
-            other = self.names.fresh("o")
-            return (f"{values} {focus} {path} {other} . FILTER(isLiteral({value}) && LANG({value}) != \"\" "
-                    f"&& !sameTerm({value}, {other}) && LCASE(LANG({value})) = LCASE(LANG({other})))")
         if component in ("minLength", "maxLength"):
             op = "<" if component == "minLength" else ">"
             return f"{values} FILTER(isBlank({value}) || STRLEN(STR({value})) {op} {_int(parameter)})"
@@ -358,8 +510,6 @@ class Compiler:
             good = {"<": ">=", ">": "<=", "<=": ">", ">=": "<"}[op]
             return f"{values} FILTER(!COALESCE({value} {good} {_term(parameter)}, false))"
         if component in ("disjoint", "equals"):
-            if not is_property:
-                raise Unsupported(f"{shape}: sh:{component} on a node shape")
             if component == "disjoint":
                 return f"{values} {focus} {_term(parameter)} {value} ."
             # equals: a value on one side that is missing on the other
@@ -380,29 +530,93 @@ class Compiler:
                 passed = " + ".join(f"IF({f}, 0, 1)" for f in fails) or "0"
                 test = f"({passed}) != 1"
             return f"{values} FILTER({test})"
-        if component == "qualifiedValueShape":
-            if self.shapes.value(shape, "qualifiedValueShapesDisjoint") == ox.Literal(
-                "true", datatype=ox.NamedNode(XSD + "boolean")
-            ):
-                raise Unsupported(f"{shape}: sh:qualifiedValueShapesDisjoint")
-            if not is_property or not top:
-                raise Unsupported(f"{shape}: a qualified value shape outside a targeted shape")
-            # ``conforming`` counts the values that conform to the qualified shape.
-            conforming = self.names.fresh("n")
-            tests = []
-            low = self.shapes.value(shape, "qualifiedMinCount")
-            high = self.shapes.value(shape, "qualifiedMaxCount")
-            if low is not None:
-                tests.append(f"{conforming} < {_int(low)}")
-            if high is not None:
-                tests.append(f"{conforming} > {_int(high)}")
-            if not tests:
-                return None
-            inner = self.fails(parameter, value)
-            return (f"{{ SELECT {focus} (COUNT(DISTINCT {value}) AS {conforming}) WHERE {{ {_TARGET} "
-                    f"OPTIONAL {{ {values} FILTER NOT EXISTS {{ {inner} }} }} }} GROUP BY {focus} }} "
-                    f"FILTER({' || '.join(tests)})")
         raise Unsupported(f"{shape}: sh:{component}")
+
+    def _per_pair(self, component: str, parameter: Term, *, focus: str, value: str, values: str,
+                  path: str) -> list[_Failure]:
+        """Components comparing two values of the focus node: sh:lessThan and
+        sh:lessThanOrEquals (a result per value and value of the other
+        property it is not below), sh:uniqueLang (a result per language tag
+        two values share)."""
+        other = self.names.fresh("o")
+        if component == "uniqueLang":
+            if parameter != _TRUE:
+                return []
+            tag = self.names.fresh("lang")
+            pattern = (f"{values} {focus} {path} {other} . FILTER(isLiteral({value}) && LANG({value}) != \"\" "
+                       f"&& !sameTerm({value}, {other}) && LCASE(LANG({value})) = LCASE(LANG({other}))) "
+                       f"BIND(LCASE(LANG({value})) AS {tag})")
+            return [_Failure(component, pattern, None, per=(tag,))]
+        op = "<" if component == "lessThan" else "<="
+        pattern = f"{values} {focus} {_term(parameter)} {other} . FILTER(!COALESCE({value} {op} {other}, false))"
+        return [_Failure(component, pattern, value, per=(other,))]
+
+    def _closed(self, shape: Term, parameter: Term, node: str, values: str) -> list[_Failure]:
+        """sh:closed: each triple of the value node ``node`` whose predicate is
+        neither a path of the shape's property shapes nor ignored; the result
+        names the predicate as its path and the object as its value."""
+        if parameter != _TRUE:
+            return []
+        allowed: set[Term] = {p for prop in self.shapes.objects(shape, "property")
+                              for p in self.shapes.objects(prop, "path") if isinstance(p, ox.NamedNode)}
+        for ignored in self.shapes.objects(shape, "ignoredProperties"):
+            allowed |= set(self.shapes.items(ignored))
+        predicate, obj = self.names.fresh("p"), self.names.fresh("o")
+        allowed_terms = ", ".join(sorted(_term(p) for p in allowed))
+        test = f" FILTER({predicate} NOT IN ({allowed_terms}))" if allowed else ""
+        return [_Failure("closed", f"{values} {node} {predicate} {obj} .{test}", obj, predicate)]
+
+    def _node_comparison(self, component: str, parameter: Term, focus: str) -> _Failure:
+        """sh:equals and sh:disjoint on a node shape, whose only value node is the focus node."""
+        if component == "disjoint":
+            return _Failure(component, f"{focus} {_term(parameter)} {focus} .", focus)
+        # The values of ``parameter`` and the focus node itself (a zero-or-one
+        # path): a failure each but the focus node when it is its own value.
+        other = self.names.fresh("o")
+        pattern = (f"{focus} ({_term(parameter)})? {other} . FILTER(!sameTerm({other}, {focus}) "
+                   f"|| NOT EXISTS {{ {focus} {_term(parameter)} {focus} . }})")
+        return _Failure(component, pattern, other)
+
+    def _qualified(self, shape: Term, parameter: Term, *, focus: str, value: str, values: str,
+                   is_property: bool, top: bool) -> list[_Failure]:
+        """sh:qualifiedMinCount and sh:qualifiedMaxCount: too few or too many
+        values conforming to the qualified value shape (and, with
+        sh:qualifiedValueShapesDisjoint, to none of its siblings')."""
+        if not is_property:
+            raise Unsupported(f"{shape}: a qualified value shape on a node shape")
+        bounds = [(name, self.shapes.value(shape, name)) for name in ("qualifiedMinCount", "qualifiedMaxCount")]
+        conforms = self._qualified_conforms(shape, parameter)
+        found = []
+        for name, bound in bounds:
+            if bound is None:
+                continue
+            op = "<" if name == "qualifiedMinCount" else ">"
+            if top:
+                count = self.names.fresh("n")
+                pattern = (f"{{ SELECT {focus} (COUNT(DISTINCT {value}) AS {count}) WHERE {{ {_TARGET} "
+                           f"OPTIONAL {{ {values} {conforms(value)} }} }} GROUP BY {focus} }} "
+                           f"FILTER({count} {op} {_int(bound)})")
+            else:
+                pattern = self._nested_count(values, value, op, _int(bound), condition=conforms)
+            found.append(_Failure(name, pattern, None))
+        return found
+
+    def _qualified_conforms(self, shape: Term, qualified: Term):
+        """A function giving the filters a value meets when it counts for a
+        qualified value shape: it conforms to it and, when disjoint is asked
+        for, to none of the qualified value shapes of the shape's siblings."""
+        siblings: list[Term] = []
+        if self.shapes.value(shape, "qualifiedValueShapesDisjoint") == _TRUE:
+            for parent in sorted(self.shapes.subjects("property", shape), key=str):
+                for sibling in self.shapes.objects(parent, "property"):
+                    siblings += [s for s in self.shapes.objects(sibling, "qualifiedValueShape") if s != qualified]
+
+        def conforms(value: str) -> str:
+            tests = [f"FILTER NOT EXISTS {{ {self.fails(qualified, value)} }}"]
+            tests += [f"FILTER EXISTS {{ {self.fails(s, value)} }}" for s in sorted(set(siblings), key=str)]
+            return " ".join(tests)
+
+        return conforms
 
     def _count(self, focus: str, values: str, value: str, op: str, limit: int, *, top: bool) -> str:
         """Fewer than / more than ``limit`` distinct values."""
@@ -417,12 +631,18 @@ class Compiler:
             body = f"OPTIONAL {{ {values} }}" if op == "<" else values
             return (f"{{ SELECT {focus} (COUNT(DISTINCT {value}) AS {count}) WHERE {{ {_TARGET} {body} }} "
                     f"GROUP BY {focus} }} FILTER({count} {op} {limit})")
-        # Inside a nested shape the focus is already bound: n distinct values.
+        return self._nested_count(values, value, op, limit)
+
+    def _nested_count(self, values: str, value: str, op: str, limit: int, *, condition=None) -> str:
+        """Inside a nested shape the focus is already bound: fewer than
+        ``limit`` (op ``<``) or more than ``limit`` (``>``) distinct values,
+        as n distinct values each meeting ``condition``, if given."""
         needed = limit if op == "<" else limit + 1
         if needed > 4:
             raise Unsupported("counts above 4 inside nested shapes")
         names = [self.names.fresh("c") for _ in range(needed)]
-        triples = " ".join(values.replace(value, name) for name in names)
+        triples = " ".join(values.replace(value, name) + (f" {condition(name)}" if condition else "")
+                           for name in names)
         distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2))
         pattern = triples + (f" FILTER({distinct})" if distinct else "")
         return f"FILTER NOT EXISTS {{ {pattern} }}" if op == "<" else pattern
@@ -436,16 +656,116 @@ class Compiler:
         if datatype.value in _CASTABLE:
             ok = self.names.fresh("ok")
             return f"BIND(IF(isLiteral({value}), {datatype}(STR({value})), 0) AS {ok}) FILTER({wrong} || !BOUND({ok}))"
+        if datatype.value in _INTEGER_RANGES:
+            # Oxigraph has no cast to the derived types: cast to xsd:integer and check the bounds.
+            number = self.names.fresh("ok")
+            low, high = _INTEGER_RANGES[datatype.value]
+            outside = "".join(f" || {number} {op} {bound}" for op, bound in (("<", low), (">", high))
+                              if bound is not None)
+            return (f"BIND(IF(isLiteral({value}), <{XSD}integer>(STR({value})), 0) AS {number}) "
+                    f"FILTER({wrong} || !BOUND({number}){outside})")
         return f"FILTER({wrong})"
 
     def fails(self, shape: Term, focus: str) -> str:
         """A pattern that matches when the bound ``focus`` violates ``shape``."""
-        branches = [pattern for _c, pattern, _v in self.failures(shape, focus, self.names.fresh("w"), top=False)]
-        for prop in self.shapes.objects(shape, "property"):
-            branches.append(self.fails(prop, focus))
+        if shape in self._expanding:
+            raise Unsupported(f"{shape}: a recursive shape (SPARQL has no recursion to check it)")
+        if self.shapes.value(shape, "deactivated") == _TRUE:
+            return "FILTER(false)"
+        self._expanding.append(shape)
+        try:
+            branches = [f.pattern for f in self.failures(shape, focus, self.names.fresh("w"), top=False)]
+            props = self.shapes.objects(shape, "property")
+            if props and self.shapes.value(shape, "path") is not None:
+                # Nested property shapes apply to the values of this one (a
+                # FILTER EXISTS, where the value is bound, as the focus is here).
+                node = self.names.fresh("v")
+                reach = f"{focus} {self.path(shape)[0]} {node} ."
+                branches += [f"{reach} FILTER EXISTS {{ {self.fails(prop, node)} }}" for prop in props]
+            else:
+                branches += [self.fails(prop, focus) for prop in props]
+        finally:
+            self._expanding.pop()
         if not branches:
             return "FILTER(false)"
         return "{ " + " } UNION { ".join(branches) + " }"
+
+    # ---------------------------------------------------------- shapes
+
+    def compile_shape(self, shape: Term, *, missing: dict[str, list[str]]) -> list[Constraint]:
+        """Every constraint of a targeted shape and of the property shapes in
+        it. The ``minCount 1`` screens are collected in ``missing`` by targets
+        (the constraints hold their targets as a placeholder screen)."""
+        return self._compile_at(shape, self.targets(shape, "?focus"), missing, per=(),
+                                written=self._as_written(shape))
+
+    def _as_written(self, shape: Term) -> tuple[tuple[Term, Term], ...]:
+        """The literal target nodes of ``shape`` that Oxigraph gives back in
+        another form, as (that form, the form written): results name them as
+        the shapes graph writes them, as pySHACL does."""
+        given_back: dict[Term, list[Term]] = {}
+        for node in self.shapes.objects(shape, "targetNode"):
+            if isinstance(node, ox.Literal):
+                back = next(iter(ox.Store().query(f"SELECT ?x WHERE {{ VALUES ?x {{ {node} }} }}")))["x"]  # type: ignore[arg-type]
+                if back != node:
+                    given_back.setdefault(back, []).append(node)
+        return tuple((back, nodes[0]) for back, nodes in given_back.items() if len(nodes) == 1)
+
+    def _compile_at(self, shape: Term, targets: str, missing: dict[str, list[str]], *,
+                    per: tuple[str, ...], written: tuple[tuple[Term, Term], ...]) -> list[Constraint]:
+        """The constraints of ``shape`` on the focus nodes ``targets`` binds to
+        ?focus, then those of its property shapes (on the same focus nodes for
+        a node shape, on its values for a property shape). ``per`` are the
+        variables of the parents of a nested shape's focus nodes; ``written``
+        the literal target nodes to report as written (see ``_as_written``)."""
+        if self.shapes.value(shape, "deactivated") == _TRUE:
+            return []
+        if shape in self._expanding:
+            raise Unsupported(f"{shape}: a recursive shape (SPARQL has no recursion to check it)")
+        self._expanding.append(shape)
+        try:
+            constraints = [
+                dataclasses.replace(self._query(shape, dataclasses.replace(failure, per=failure.per + per),
+                                                targets, missing), written=written)
+                for failure in self.failures(shape, "?focus", "?value", top=True)
+            ]
+            nested, nested_per, nested_written = targets, per, written
+            if self.shapes.value(shape, "path") is not None:
+                nested, parent = self.value_nodes(targets, self.path(shape)[0], per)
+                nested_per, nested_written = (*per, parent), ()
+            for prop in self.shapes.objects(shape, "property"):
+                constraints += self._compile_at(prop, nested, missing, per=nested_per, written=nested_written)
+        finally:
+            self._expanding.pop()
+        return constraints
+
+    def _query(self, shape: Term, failure: _Failure, targets: str, missing: dict[str, list[str]]) -> Constraint:
+        body = failure.pattern.replace(_TARGET, targets)
+        variables = ["?focus", *(v for v in (failure.value, failure.path) if v not in (None, "?focus")), *failure.per]
+        severity = self.shapes.value(shape, "severity")
+        message = self.shapes.value(shape, "message")
+        path = screen = None
+        if self.shapes.value(shape, "path") is not None:
+            sparql_path, path = self.path(shape)
+            found = None
+            if _simple_path(sparql_path):
+                found = _screen(failure.component, failure.pattern, f"?focus {sparql_path} ?value .", sparql_path)
+            if found and found[0] == "missing":
+                missing.setdefault(targets, []).append(found[1])
+                screen = targets  # replaced by the merged screen of these targets
+            elif found:
+                screen = found[1]
+        return Constraint(
+            shape=shape,
+            component=failure.component,
+            path=path,
+            sparql=f"SELECT DISTINCT {' '.join(variables)} WHERE {{ {targets} {body} }}",
+            value=failure.value[1:] if failure.value else None,
+            severity=severity.value if isinstance(severity, ox.NamedNode) else SH + "Violation",
+            message=message.value if isinstance(message, ox.Literal) else None,
+            screen=screen,
+            path_variable=failure.path[1:] if failure.path else None,
+        )
 
 
 # Components whose violations all come from one value reached by the path:
@@ -454,7 +774,6 @@ _VALUE_COMPONENTS = {
     "class", "datatype", "nodeKind", "pattern", "in", "languageIn", "minLength", "maxLength",
     "node", "not", "and", "or", "xone", "disjoint", "uniqueLang", *_RANGES,
 }
-
 
 def _screen(component: str, pattern: str, values: str, path: str) -> tuple[str, str] | None:
     """A necessary condition for a constraint of a property shape to have a
@@ -485,64 +804,38 @@ def _screen(component: str, pattern: str, values: str, path: str) -> tuple[str, 
     return None
 
 
-def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> list[Constraint]:
+def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> Compiled:
     """Every constraint of every targeted shape as a SELECT over ``?focus``;
     given the ``data`` store, class membership uses its subclass closure.
-    Constraints of property shapes carry a cheaper screen (see ``_screen``)."""
+    Constraints of property shapes carry a cheaper screen (see ``_screen``).
+    A targeted shape that cannot be compiled, whole, is listed as a fallback
+    with the reason."""
     compiler = Compiler(shapes, data=data)
-    constraints = []
+    constraints: list[Constraint] = []
+    fallbacks = []
     missing: dict[str, list[str]] = {}  # targets -> the minCount 1 operands on them
-    true = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
     for shape in shapes.node_shapes():
-        if shapes.value(shape, "deactivated") == true:
+        found: dict[str, list[str]] = {}
+        try:
+            constraints += compiler.compile_shape(shape, missing=found)
+        except Unsupported as reason:
+            fallbacks.append(Fallback(shape, str(reason).removeprefix(f"{shape}: ")))
             continue
-        own = [(shape, c, p, v) for c, p, v in compiler.failures(shape, "?focus", "?value", top=True)]
-        nested = []
-        if shapes.value(shape, "path") is None:
-            for prop in shapes.objects(shape, "property"):
-                if shapes.objects(prop, "property"):
-                    raise Unsupported(f"{prop}: nested property shapes")
-                nested += [(prop, c, p, v) for c, p, v in compiler.failures(prop, "?focus", "?value", top=True)]
-        elif shapes.objects(shape, "property"):
-            raise Unsupported(f"{shape}: a property shape with sh:property")
-        targets = compiler.targets(shape, "?focus")
-        for source, component, pattern, with_value in own + nested:
-            body = pattern.replace(_TARGET, targets)
-            select = "?focus ?value" if with_value else "?focus"
-            severity = shapes.value(source, "severity")
-            message = shapes.value(source, "message")
-            path = screen = None
-            if shapes.value(source, "path") is not None:
-                sparql_path, path = compiler.path(source)
-                found = _screen(component, pattern, f"?focus {sparql_path} ?value .", sparql_path)
-                if found and found[0] == "missing":
-                    missing.setdefault(targets, []).append(found[1])
-                    screen = targets  # replaced below by the merged screen of these targets
-                elif found:
-                    screen = found[1]
-            constraints.append(
-                Constraint(
-                    shape=source,
-                    component=component,
-                    path=path,
-                    sparql=f"SELECT DISTINCT {select} WHERE {{ {targets} {body} }}",
-                    with_value=with_value,
-                    severity=severity.value.rsplit("#", 1)[-1] if isinstance(severity, ox.NamedNode) else "Violation",
-                    message=message.value if isinstance(message, ox.Literal) else None,
-                    screen=screen,
-                )
-            )
+        for targets, operands in found.items():
+            missing.setdefault(targets, []).extend(operands)
     # One scan of the targets tests all their minCount 1 constraints at once.
     merged = {
         targets: f"ASK {{ {targets} FILTER({' || '.join(sorted(set(operands)))}) }}"
         for targets, operands in missing.items()
     }
-    return [
+    constraints = [
         dataclasses.replace(c, screen=merged[c.screen]) if c.screen in merged else c for c in constraints
     ]
+    return Compiled(tuple(constraints), tuple(fallbacks))
 
 
-def run(store: ox.Store, constraints: list[Constraint], *, workers: int | None = None) -> list[Result]:
+def run(store: ox.Store, constraints: tuple[Constraint, ...] | list[Constraint], *,
+        workers: int | None = None) -> list[Result]:
     """Evaluate compiled constraints on ``store``; results sorted.
 
     Oxigraph evaluates queries without holding the GIL, so the constraints
@@ -555,14 +848,19 @@ def run(store: ox.Store, constraints: list[Constraint], *, workers: int | None =
 
     def evaluate(constraint: Constraint) -> list[Result]:
         found = []
+        as_written = dict(constraint.written)
         for row in store.query(constraint.sparql):  # type: ignore[union-attr]
+            focus = as_written.get(row["focus"], row["focus"])
+            value = None
+            if constraint.value:
+                value = focus if constraint.value == "focus" else row[constraint.value]
             found.append(
                 Result(
-                    focus=row["focus"],
+                    focus=focus,
                     shape=constraint.shape,
                     component=constraint.component,
-                    path=constraint.path,
-                    value=row["value"] if constraint.with_value else None,
+                    path=row[constraint.path_variable] if constraint.path_variable else constraint.path,
+                    value=value,
                     severity=constraint.severity,
                     message=constraint.message,
                 )
@@ -579,5 +877,7 @@ def run(store: ox.Store, constraints: list[Constraint], *, workers: int | None =
         passed = dict(zip(screens, asked, strict=True))
         found = list(first)
         found += pool.map(evaluate, [c for c in constraints if c.screen is not None and passed[c.screen]])
-    results = {result for batch in found for result in batch}
-    return sorted(results, key=lambda r: (str(r.focus), str(r.shape), r.component, str(r.value)))
+    # Two constraints of one shape (two sh:class, say) may find the same
+    # result: each is a result of its own, as in pySHACL's report.
+    results = [result for batch in found for result in batch]
+    return sorted(results, key=lambda r: (str(r.focus), str(r.shape), r.component, str(r.path), str(r.value)))

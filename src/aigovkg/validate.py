@@ -1,4 +1,4 @@
-"""Validate stage: SHACL shapes (pySHACL) and the no-row SPARQL checks.
+"""Validate stage: SHACL shapes (two engines) and the no-row SPARQL checks.
 
 Every violation names the node, the rule (a named shape such as
 ``aigov:CoverageNeedsCitation``, or a check such as
@@ -9,15 +9,14 @@ node, so a curator can go straight to the line to fix.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from aigovkg import _pyshacl, resources, shacl
 from aigovkg import queries as _queries
-from aigovkg import resources
 from aigovkg.loader import LoadedGraph
 from aigovkg.namespaces import curie
 from aigovkg.store import EmbeddedEngine
@@ -59,6 +58,7 @@ class ValidationReport:
     triples: int
     shapes_checked: int
     checks_run: int = 0
+    #: One line per shape the fast engine left to pySHACL, with the reason.
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -67,6 +67,7 @@ class ValidationReport:
 
     def to_text(self) -> str:
         lines = [v.describe() for v in self.violations]
+        lines += [f"note: {note}" for note in self.notes]
         verdict = "valid" if self.conforms else f"{len(self.violations)} violation(s)"
         lines.append(
             f"{verdict}: {self.files} files, {self.triples} triples, "
@@ -82,6 +83,7 @@ class ValidationReport:
             "shapes": self.shapes_checked,
             "checks": self.checks_run,
             "violations": [asdict(v) for v in self.violations],
+            "notes": list(self.notes),
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -95,60 +97,62 @@ def _display(path: Path, base: Path) -> str:
     return str(path)
 
 
-def _rdflib_graph(store: ox.Store):
-    import logging
+@dataclass(frozen=True)
+class ShapesOutcome:
+    """What one engine's SHACL validation of a data graph found, in RDF terms,
+    and the shapes the fast engine left to pySHACL, each with the reason."""
 
-    import rdflib
-
-    # rdflib logs a traceback for every ill-typed literal it converts; the
-    # shapes report those literals as violations, so the log is only noise.
-    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
-
-    data = ox.serialize((quad.triple for quad in store), format=ox.RdfFormat.N_TRIPLES)
-    graph = rdflib.Graph()
-    graph.parse(data=data, format="nt")
-    return graph
+    conforms: bool
+    results: tuple[shacl.Result, ...]
+    fallbacks: tuple[shacl.Fallback, ...] = ()
 
 
-def _shape_name(shapes, shape) -> str:
-    from rdflib import BNode, URIRef
+def check_shapes(data: ox.Store, shapes: shacl.ShapesGraph, *, engine: str = "fast") -> ShapesOutcome:
+    """Validate the default graph of ``data`` against any shapes graph.
 
-    if isinstance(shape, URIRef):
-        return curie(str(shape))
-    if isinstance(shape, BNode):
-        parents = list(shapes.subjects(URIRef(SH + "property"), shape))
-        if parents and isinstance(parents[0], URIRef):
-            return curie(str(parents[0]))
-    return "anonymous shape"
-
-
-def run_shapes(
-    loaded: LoadedGraph, *, shapes_file: Path | None = None, engine: str = "fast"
-) -> tuple[list[Violation], int]:
-    """Run the SHACL shapes; returns violations and the number of node shapes.
-
-    ``engine="fast"`` compiles the shapes to set-at-a-time SPARQL on the
-    Oxigraph store (:mod:`aigovkg.shacl`), falling back to pySHACL for shapes
-    it cannot translate; ``engine="pyshacl"`` runs pySHACL, the reference.
+    ``engine="fast"`` runs the shapes compiled to set-at-a-time SPARQL on the
+    Oxigraph store (:mod:`aigovkg.shacl`) and has pySHACL validate only the
+    targeted shapes it cannot compile, which it lists as fallbacks;
+    ``engine="pyshacl"`` runs pySHACL, the reference, on all of them.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if engine == "fast":
-        from aigovkg import shacl
-
-        path = shapes_file or resources.shapes_file()
-        shapes = shacl.ShapesGraph(path.read_bytes(), base_iri=path.resolve().as_uri())
-        try:
-            constraints = shacl.compile_shapes(shapes, data=loaded.store)
-        except shacl.Unsupported:
-            constraints = None
-        if constraints is not None:
-            results = shacl.run(loaded.store, constraints)
-            return [_violation(loaded, shapes, r) for r in results], shapes.declared_node_shapes()
-    return _run_pyshacl(loaded, shapes_file=shapes_file)
+    if engine == "pyshacl":
+        conforms, report = _pyshacl.validate(_pyshacl.data_graph(data), _pyshacl.shapes_graph(shapes))
+        return ShapesOutcome(conforms, tuple(_pyshacl.results(report)))
+    compiled = shacl.compile_shapes(shapes, data=data)
+    results = shacl.run(data, compiled.constraints)
+    if compiled.fallbacks:
+        left = _pyshacl.shapes_graph(shapes, only=[fallback.shape for fallback in compiled.fallbacks])
+        results += _pyshacl.results(_pyshacl.validate(_pyshacl.data_graph(data), left)[1])
+    return ShapesOutcome(not results, tuple(results), compiled.fallbacks)
 
 
-def _violation(loaded: LoadedGraph, shapes, result) -> Violation:
+@dataclass(frozen=True)
+class ShapesRun:
+    """The shapes run on a loaded graph: violations, the number of node shapes,
+    and a note for each shape the fast engine left to pySHACL."""
+
+    violations: tuple[Violation, ...]
+    shapes_checked: int
+    notes: tuple[str, ...] = ()
+
+
+def run_shapes(loaded: LoadedGraph, *, shapes_file: Path | None = None, engine: str = "fast") -> ShapesRun:
+    """Run the SHACL shapes (by default the project's) on a loaded graph with
+    one engine (see :func:`check_shapes`)."""
+    path = shapes_file or resources.shapes_file()
+    shapes = shacl.ShapesGraph(path.read_bytes(), base_iri=path.resolve().as_uri())
+    outcome = check_shapes(loaded.store, shapes, engine=engine)
+    notes = tuple(
+        f"shape {_shape_name(shapes, fallback.shape)}: validated by pySHACL because {fallback.reason}"
+        for fallback in outcome.fallbacks
+    )
+    violations = tuple(_violation(loaded, shapes, r) for r in outcome.results)
+    return ShapesRun(violations, shapes.declared_node_shapes(), notes)
+
+
+def _violation(loaded: LoadedGraph, shapes: shacl.ShapesGraph, result: shacl.Result) -> Violation:
     focus = result.focus.value if not isinstance(result.focus, ox.BlankNode) else str(result.focus)
     value = result.value
     shown = None if value is None or value == result.focus else (
@@ -156,70 +160,23 @@ def _violation(loaded: LoadedGraph, shapes, result) -> Violation:
     )
     return Violation(
         focus=focus,
-        rule=_fast_shape_name(shapes, result.shape),
+        rule=_shape_name(shapes, result.shape),
         message=result.message or f"sh:{result.component} not satisfied",
         files=tuple(_display(p, loaded.data_dir) for p in loaded.files_of(focus)),
-        path=curie(result.path) if result.path else None,
+        path=curie(result.path.value) if isinstance(result.path, ox.NamedNode) else None,
         value=shown,
-        severity=result.severity,
+        severity=result.severity.rsplit("#", 1)[-1],
     )
 
 
-def _fast_shape_name(shapes, shape) -> str:
+def _shape_name(shapes: shacl.ShapesGraph, shape: shacl.Term) -> str:
+    """A shape's name, or that of the named shape holding it (sh:property)."""
     if isinstance(shape, ox.NamedNode):
         return curie(shape.value)
     parents = sorted(shapes.subjects(SH + "property", shape), key=str)
     if parents and isinstance(parents[0], ox.NamedNode):
         return curie(parents[0].value)
     return "anonymous shape"
-
-
-def _run_pyshacl(loaded: LoadedGraph, *, shapes_file: Path | None = None) -> tuple[list[Violation], int]:
-    """Run the SHACL shapes with pySHACL; returns violations and shape count."""
-    import pyshacl
-    import rdflib
-    from rdflib.namespace import RDF
-
-    shapes = rdflib.Graph()
-    shapes.parse(shapes_file or resources.shapes_file(), format="turtle")
-    shape_count = len(set(shapes.subjects(RDF.type, rdflib.URIRef(SH + "NodeShape"))))
-    # rdflib logs a traceback for each ill-typed literal it converts; the shapes
-    # report those literals (sh:datatype), so the log would only be noise.
-    term_log = logging.getLogger("rdflib.term")
-    level = term_log.level
-    term_log.setLevel(logging.CRITICAL)
-    try:
-        data = _rdflib_graph(loaded.store)
-        _conforms, results, _text = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
-        )
-    finally:
-        term_log.setLevel(level)
-    sh = rdflib.Namespace(SH)
-    violations = []
-    # Only the report's own results: nested ones (sh:detail, from sh:node) are
-    # explanations of a result, not results of their own.
-    for result in sorted(results.objects(None, sh.result), key=str):
-        focus = results.value(result, sh.focusNode)
-        shape = results.value(result, sh.sourceShape)
-        message = results.value(result, sh.resultMessage)
-        path = results.value(result, sh.resultPath)
-        value = results.value(result, sh.value)
-        severity = results.value(result, sh.resultSeverity)
-        rule_shape = shape
-        # sh:or members are anonymous: the named shape holding the sh:or is the rule.
-        violations.append(
-            Violation(
-                focus=str(focus),
-                rule=_shape_name(shapes, rule_shape),
-                message=str(message) if message is not None else "shape not satisfied",
-                files=tuple(_display(p, loaded.data_dir) for p in loaded.files_of(str(focus))),
-                path=curie(str(path)) if isinstance(path, rdflib.URIRef) else None,
-                value=None if value is None or value == focus else str(value),
-                severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
-            )
-        )
-    return violations, shape_count
 
 
 def run_checks(loaded: LoadedGraph) -> tuple[list[Violation], int]:
@@ -252,13 +209,14 @@ def validate(
     """Validate a loaded graph against the shapes and the no-row checks."""
     # One after the other: each already runs its queries on a thread per core
     # (measured on the medium benchmark graph: 4.4 s so, 4.6 s side by side).
-    shape_violations, shape_count = run_shapes(loaded, shapes_file=shapes_file, engine=engine)
+    shapes = run_shapes(loaded, shapes_file=shapes_file, engine=engine)
     check_violations, check_count = run_checks(loaded) if checks else ([], 0)
-    violations = tuple(sorted(set(shape_violations + check_violations), key=Violation.sort_key))
+    violations = tuple(sorted(set(shapes.violations) | set(check_violations), key=Violation.sort_key))
     return ValidationReport(
         violations=violations,
         files=len(loaded.files),
         triples=loaded.triples,
-        shapes_checked=shape_count,
+        shapes_checked=shapes.shapes_checked,
         checks_run=check_count,
+        notes=shapes.notes,
     )
