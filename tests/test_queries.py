@@ -18,7 +18,7 @@ from .conftest import run_cli
 
 SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "eu",
           "source": "policy-window", "date": "2023-07-21", "level": "silent", "string": "x",
-          "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act"}
+          "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act", "role": "deployer"}
 NAMED = sorted(queries.named_queries().values(), key=lambda q: q.name)
 # International Coordination has no links in the topic scheme and the EU AI Act no relations;
 # synthetic content and the OECD principles have some.
@@ -27,7 +27,7 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 40
+    assert len(NAMED) == 43
     assert len(queries.checks()) == 10
 
 
@@ -248,7 +248,7 @@ def test_variables_are_not_keywords(kg):
 def test_every_shipped_query_passes_the_guard():
     # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
     paths = sorted(resources.queries_dir().rglob("*.rq"))
-    assert len(paths) == 50  # 40 named queries and 10 checks
+    assert len(paths) == 53  # 43 named queries and 10 checks
     for path in paths:
         assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 
@@ -312,14 +312,16 @@ def test_memberships_and_their_sources(kg):
 
 def test_instrument_events(kg):
     events = kg.results("instrument-events").records()
-    assert len(events) == 7 and all(r["verification"] == "unverified" and r["page"] for r in events)
+    assert len(events) == 8 and all(r["verification"] == "unverified" and r["page"] for r in events)
     assert [e["date"].isoformat() for e in events] == sorted(e["date"].isoformat() for e in events)
     (revoked,) = kg.results("instrument-events", instrument="us-eo-14110").records()
     assert (revoked["kind"], revoked["date"].isoformat(), revoked["byName"]) == (
         "revocation", "2025-01-20", "Executive Order 14148")
     (veto,) = kg.results("instrument-events", instrument="ca-sb-1047").records()
     assert (veto["kind"], veto["date"].isoformat()) == ("veto", "2024-09-29")
-    assert kg.results("instrument-events", instrument="eu-ai-act").records() == []
+    (amended,) = kg.results("instrument-events", instrument="eu-ai-act").records()
+    assert (amended["kind"], amended["date"].isoformat()) == ("amendment", "2026-06-29")
+    assert "2025/0359(COD)" in amended["byName"]
 
 
 def test_stats_counts_what_issue_4_asks_for(kg):

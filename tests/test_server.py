@@ -23,7 +23,7 @@ from .conftest import run_cli
 pytestmark = pytest.mark.server
 
 SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "us",
-          "source": "policy-window", "date": "2023-07-21", "string": "policy-window"}
+          "source": "policy-window", "date": "2023-07-21", "string": "policy-window", "role": "deployer"}
 
 
 def free_port() -> int:
@@ -79,7 +79,7 @@ def test_every_named_query_gives_the_same_rows_embedded_and_remote(kg, oxigraph_
             a, b = _rows(local), _rows(far)
             assert (a if ordered else sorted(a)) == (b if ordered else sorted(b)), (named.name, params)
             compared += 1
-    assert len(NAMED) == 40
+    assert len(NAMED) == 43
     assert compared == 56  # every query, and again with source=policy-window where it takes one
 
 

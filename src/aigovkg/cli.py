@@ -87,9 +87,13 @@ def out_option(func: F) -> F:
 _OUT_RULE = "new, empty or made by aigovkg"
 
 
-def _emit(text: str, out: Path | None) -> None:
+def _emit(text: str | bytes, out: Path | None) -> None:
     if out is None:
-        click.echo(text, nl=False)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(text, nl=False)
     else:
         from aigovkg._io import write_atomic
 
@@ -269,12 +273,15 @@ _RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
               help="A parameter of the query; repeat for several.")
 @click.option("--format", "fmt", type=_RESULT_FORMATS, default="table", show_default=True,
               help="json and xml are the W3C SPARQL results formats; tsv keeps term syntax.")
+@click.option("--on", "on", default=None, metavar="DATE",
+              help="As the law stood on this day (YYYY-MM-DD), for queries with an `on` parameter "
+                   "(e.g. obligations): the same as --param on=DATE.")
 @data_option
 @endpoint_option
 @timeout_option(60.0)
 @out_option
 @handle_errors
-def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoint: str | None,
+def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Path | None, endpoint: str | None,
           timeout: float, out: Path | None) -> None:
     """Run a named query (see 'aigovkg queries').
 
@@ -284,6 +291,18 @@ def query(name: str, pairs: tuple[str, ...], fmt: str, data: Path | None, endpoi
 
     named = get(name)
     params = _parse_params(pairs)
+    if on is not None:
+        if not any(p.name == "on" for p in named.params):
+            from aigovkg.errors import UsageError
+            from aigovkg.queries import named_queries
+
+            dated = sorted(q.name for q in named_queries().values() if any(p.name == "on" for p in q.params))
+            raise UsageError(f"query {name} has no `on` parameter; --on works with: {', '.join(dated)}")
+        if "on" in params:
+            from aigovkg.errors import UsageError
+
+            raise UsageError("give the day once: --on or --param on=, not both")
+        params["on"] = on
     named.bindings(params)  # reject bad parameters before loading anything
     kg = _graph(data, endpoint, timeout)
     _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
@@ -463,6 +482,33 @@ def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
     loaded = load_graph(data)
     code = run(loaded, port=port, bind=bind, timeout_s=timeout_s, announce=lambda m: click.echo(m))
     sys.exit(0 if code in (0, -2, 130) else code)
+
+
+@cli.command("calendar")
+@click.option("--role", default=None, help="Only deadlines that bind this role (e.g. deployer, provider).")
+@click.option("--jurisdiction", default=None, help="Only instruments of this jurisdiction, by slug (e.g. eu).")
+@click.option("--instrument", default=None, help="Only this instrument, by slug (e.g. eu-ai-act).")
+@click.option("--from", "start", default=None, metavar="DATE", help="Only deadlines on or after this day.")
+@click.option("--to", "end", default=None, metavar="DATE", help="Only deadlines on or before this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ics", "atom"]), default="table",
+              show_default=True, help="ics: iCalendar (RFC 5545) to subscribe to; atom: a feed of deadlines "
+                                      "and of the ones an amendment moved.")
+@data_option
+@out_option
+@handle_errors
+def calendar_command(role: str | None, jurisdiction: str | None, instrument: str | None, start: str | None,
+                     end: str | None, fmt: str, data: Path | None, out: Path | None) -> None:
+    """The deadline calendar: the days from which parts of instruments start
+    to apply, as their timetables stand (amendments included), with the roles
+    they bind and how many obligations start that day."""
+    from aigovkg.calendar import calendar, render
+    from aigovkg.queries import get
+
+    wanted = {"role": role, "jurisdiction": jurisdiction, "instrument": instrument, "from": start, "to": end}
+    get("deadlines").bindings({k: v for k, v in wanted.items() if v})  # bad values fail before loading
+    result = render(calendar(_graph(data), role=role, jurisdiction=jurisdiction, instrument=instrument,
+                             start=start, end=end), fmt)
+    _emit(result, out)
 
 
 @cli.command()

@@ -8,7 +8,7 @@ Each file holds one query with a header of comments::
     # @param source source?   Only this source's claims (default: the reviewed view).
 
 A parameter has a name, a type (``topic``, ``instrument``, ``jurisdiction``,
-``source``, ``level``, ``string``, ``integer``, ``date``, ``iri``) and ``?``
+``source``, ``level``, ``role``, ``string``, ``integer``, ``date``, ``iri``) and ``?``
 when it is optional. Values are validated before any query runs.
 """
 
@@ -34,8 +34,12 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PARAM_LINE = re.compile(r"#\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([a-z]+)(\??)\s*(.*)")
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 _LEVELS = {"governs": "Governs", "implicit": "Implicit", "silent": "Silent", "conflicts": "Conflicts"}
+ROLES = MappingProxyType({  # skos:notation -> concept of aigov:DutyHolderRoles
+    "provider": "Provider", "deployer": "Deployer", "importer": "Importer", "distributor": "Distributor",
+    "authorised-representative": "AuthorisedRepresentative", "gpai-model-provider": "GPAIModelProvider",
+    "gpai-systemic-risk-provider": "GPAISystemicRiskProvider", "any-operator": "AnyOperator"})
 XSD = "http://www.w3.org/2001/XMLSchema#"
-PARAM_TYPES = (*SLUG_NAMESPACES, "level", "string", "integer", "date", "iri")
+PARAM_TYPES = (*SLUG_NAMESPACES, "level", "role", "string", "integer", "date", "iri")
 MAX_PARAM_CHARS = 1000
 
 
@@ -69,6 +73,10 @@ class Param:
             if text not in _LEVELS:
                 raise InputError(f"parameter {self.name}: {text!r} is not one of {', '.join(_LEVELS)}")
             return ox.NamedNode(AIGOV + _LEVELS[text])
+        if kind == "role":
+            if text not in ROLES:
+                raise InputError(f"parameter {self.name}: {text!r} is not one of {', '.join(ROLES)}")
+            return ox.NamedNode(AIGOV + ROLES[text])
         if kind == "integer":
             if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):
                 raise InputError(f"parameter {self.name}: {text!r} is not an integer")
