@@ -22,7 +22,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 23
+    assert len(EXAMPLES) == 26
 
 
 @pytest.mark.parametrize("line", EXAMPLES)
