@@ -244,8 +244,8 @@ class Proxy(http.server.ThreadingHTTPServer):
     """Forwards every request to a real store; ``mode`` says what it does on
     the way: ``pass``, ``basic`` or ``digest`` (answers 401 until the client
     gives USER and PASSWORD that way), ``halve-put`` (forwards only the first
-    half of an upload's lines, and the store's 201), ``refuse-move`` (answers a
-    MOVE with the store-like error 500)."""
+    half of an upload's lines, and the store's 201), ``refuse-swap`` (answers the
+    update that swaps the new graph in with a store-like error 500)."""
 
     daemon_threads = True
 
@@ -281,7 +281,7 @@ class ProxyHandler(EndpointHandler):
         if mode == "halve-put" and self.command == "PUT":
             lines = body.splitlines(keepends=True)
             body = b"".join(lines[: len(lines) // 2])
-        if mode == "refuse-move" and "MOVE" in urllib.parse.unquote_plus(body.decode()):
+        if mode == "refuse-swap" and "INSERT" in urllib.parse.unquote_plus(body.decode()):
             return self._send(500, "text/plain", b"Virtuoso 42000 Error SR325: Transaction aborted")
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}

@@ -278,7 +278,7 @@ def test_a_refused_push_shows_the_stores_own_message(started):
 
 @pytest.mark.server
 @pytest.mark.reliability("`aigovkg push` to a real Oxigraph server through a proxy that passes on only half of the "
-                         "upload and answers 201, then through one that refuses the final MOVE with an error",
+                         "upload and answers 201, then through one that refuses the update that swaps it in, with an error",
                          "exit 2 ('the store holds N of the M triples uploaded' / the store's message); the graph "
                          "that readers query is as it was and no staging graph is left behind")
 def test_push_never_leaves_readers_a_half_done_graph(started, oxigraph_port, kg, data_copy):
@@ -289,7 +289,7 @@ def test_push_never_leaves_readers_a_half_done_graph(started, oxigraph_port, kg,
     path.write_text(path.read_text().replace('rdfs:label "EU AI Act"@en', 'rdfs:label "Changed"@en', 1))
     ask = 'ASK {{ inst:eu-ai-act rdfs:label "{}"@en }}'
     for mode, message in (("halve-put", f"of the {kg.loaded.triples} triples uploaded; the remote graph is unchanged"),
-                          ("refuse-move", "HTTP 500: Virtuoso 42000 Error SR325: Transaction aborted")):
+                          ("refuse-swap", "HTTP 500: Virtuoso 42000 Error SR325: Transaction aborted")):
         proxy = _serve(started, st.Proxy(oxigraph_port, mode))
         failed = run_cli("push", "--endpoint", proxy.url("/query"), "--data", str(data_copy))
         assert message in _one_error_line(failed)

@@ -449,8 +449,8 @@ def push(endpoint: str, store_url: str | None, update_url: str | None, graph_iri
     """Replace a graph on a remote store with this graph, never half-loaded.
 
     Uploads into a fresh staging graph (Graph Store Protocol PUT), checks that
-    the store holds every triple, then moves it into place with one SPARQL
-    Update MOVE. Credentials come from AIGOVKG_USER / AIGOVKG_PASSWORD
+    the store holds every triple, then swaps it in with one SPARQL Update
+    DELETE/INSERT operation. Credentials come from AIGOVKG_USER / AIGOVKG_PASSWORD
     (AIGOVKG_AUTH=basic|digest) or ~/.netrc, never from the command line.
     """
     from aigovkg.credentials import refuse_userinfo
@@ -470,6 +470,8 @@ def push(endpoint: str, store_url: str | None, update_url: str | None, graph_iri
     report = run(urls, dump(loaded.store, "ntriples"), triples=loaded.triples, graph=graph_iri, timeout=timeout)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
     click.echo(f"pushed {report.triples} triples to {target} at {report.store} (HTTP {report.status})")
+    if report.left_behind:
+        click.echo(f"aigovkg: warning: the store did not drop the staging graph <{report.left_behind}>", err=True)
 
 
 @cli.command()

@@ -1,15 +1,20 @@
 """Replace a graph on a remote store without readers seeing it half-loaded.
 
-A push never writes into the graph that readers query. It uploads the graph
-into a fresh staging graph with one Graph Store Protocol PUT, checks through
-the query endpoint that the store holds every triple of it, then moves it into
-place with one SPARQL 1.1 Update request (``MOVE``); if any step fails, the
-staging graph is dropped and the target graph was never touched. Whether the
-``MOVE`` itself is atomic for readers is the store's affair: Oxigraph runs an
-update in one transaction (readers see the old graph or the new one);
-Virtuoso 7.2 drops the target and then copies into it, so its readers may see
-the graph empty while the move runs (never half of the new graph, and never
-during the upload).
+A push never writes into the graph that readers query until the new graph is
+complete on the store. It uploads the graph into a fresh staging graph with
+one Graph Store Protocol PUT, checks through the query endpoint that the store
+holds every triple of it, then swaps it in with one SPARQL 1.1 Update
+operation: ``DELETE`` the target's triples and ``INSERT`` the staging graph's,
+both from one ``WHERE`` (a single operation, which stores run as one
+transaction); then it drops the staging graph. If any step before the swap
+fails, the staging graph is dropped and the target graph was never touched.
+
+Per store: Oxigraph runs each update in one transaction, so readers see the
+old graph or the new one. Virtuoso 7.2 does too for this single DELETE/INSERT
+operation (tested: readers counting the graph throughout saw only the two
+counts), but not for ``MOVE`` or ``COPY``, which it runs as a drop and then
+an insert (readers saw the graph empty or partly replaced), nor for a Graph
+Store PUT into the target (readers saw it empty, then partly loaded).
 """
 
 from __future__ import annotations
@@ -61,12 +66,13 @@ def _oxigraph_base(url: str, suffix: str) -> str | None:
 
 @dataclass(frozen=True)
 class PushReport:
-    """What a push did: how many triples went where, and the store's answer to the move."""
+    """What a push did: how many triples went where, and the store's answer to the swap."""
 
     triples: int
     graph: str | None
     store: str
     status: int
+    left_behind: str | None = None  # a staging graph the store would not drop
 
 
 def push(
@@ -91,11 +97,12 @@ def push(
     try:
         checker = RemoteEngine(urls.query, timeout=timeout, retries=1, user=user, password=password, auth=auth)
         _check_staged(checker, staging, triples)
-        status = _move(update, staging, graph, timeout, update_login)
+        status = _swap(update, staging, graph, timeout, update_login)
     except QueryError:
         _drop(update, staging, timeout, update_login)
         raise
-    return PushReport(triples, graph, store, status)
+    dropped = _drop(update, staging, timeout, update_login)
+    return PushReport(triples, graph, store, status, None if dropped else staging)
 
 
 def _upload(store: str, staging: str, data: bytes, timeout: float, credentials: Credentials | None) -> None:
@@ -113,18 +120,27 @@ def _check_staged(engine: RemoteEngine, staging: str, triples: int) -> None:
                          f"{_UNCHANGED}")
 
 
-def _move(update: str, staging: str, graph: str | None, timeout: float, credentials: Credentials | None) -> int:
-    target = f"GRAPH {ox.NamedNode(graph)}" if graph else "DEFAULT"
-    answer = _update(update, f"MOVE GRAPH <{staging}> TO {target}", timeout, credentials)
+def _swap(update: str, staging: str, graph: str | None, timeout: float, credentials: Credentials | None) -> int:
+    """Replace the target's triples by the staging graph's in one operation."""
+    old, new = _in_target("?s ?p ?o", graph), _in_target("?s2 ?p2 ?o2", graph)
+    text = (f"DELETE {{ {old} }} INSERT {{ {new} }} "
+            f"WHERE {{ {{ {old} }} UNION {{ GRAPH <{staging}> {{ ?s2 ?p2 ?o2 }} }} }}")
+    answer = _update(update, text, timeout, credentials)
     if answer.status not in (200, 204):
-        raise QueryError(f"{update}: moving the new graph into place refused: {_status(answer)}; {_UNCHANGED}")
+        raise QueryError(f"{update}: putting the new graph in place refused: {_status(answer)}; {_UNCHANGED}")
     return answer.status
 
 
-def _drop(update: str, staging: str, timeout: float, credentials: Credentials | None) -> None:
-    """Best effort: a staging graph left behind is named urn:aigovkg:push:…"""
+def _in_target(pattern: str, graph: str | None) -> str:
+    return f"GRAPH {ox.NamedNode(graph)} {{ {pattern} }}" if graph else pattern
+
+
+def _drop(update: str, staging: str, timeout: float, credentials: Credentials | None) -> bool:
+    """Drop the staging graph if the store will (SILENT: Virtuoso refuses to
+    DROP a graph that a Graph Store PUT made without it)."""
     with contextlib.suppress(QueryError):
-        _update(update, f"DROP SILENT GRAPH <{staging}>", timeout, credentials)
+        return _update(update, f"DROP SILENT GRAPH <{staging}>", timeout, credentials).status in (200, 204)
+    return False
 
 
 def _update(update: str, text: str, timeout: float, credentials: Credentials | None) -> Answer:
