@@ -249,16 +249,54 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
+# The last Digest challenge of each origin and user, with the count of its uses:
+# a request with a body answers it at once instead of sending the body for a
+# 401 (Virtuoso answers 401 before reading an upload, then resets the connection).
+_CHALLENGES: dict[tuple[tuple[str, str, int], str], tuple[dict[str, str], int]] = {}
+_CHALLENGES_LOCK = threading.Lock()
+
+
 class _Digest(urllib.request.HTTPDigestAuthHandler):
-    """Answer Digest challenges; leave the others (Basic to its own handler,
+    """Answer Digest challenges, and answer the last one of this origin at once
+    on later requests; leave the other schemes (Basic to its own handler,
     Bearer, Negotiate) unanswered rather than raising ValueError."""
+
+    def __init__(self, passwords: _OriginPasswords, url: str, user: str) -> None:
+        super().__init__(passwords)
+        self._origin = origin(url)
+        self._key = (self._origin, user)
 
     def http_error_auth_reqed(self, auth_header: str, host: str, req: urllib.request.Request,
                               headers: http.client.HTTPMessage) -> Any:
         challenge = headers.get(auth_header) or ""
-        if challenge.split(" ", 1)[0].lower() != "digest":
+        if challenge.split(" ", 1)[0].lower() != "digest" or origin(req.full_url) != self._origin:
             return None
+        fields = urllib.request.parse_keqv_list([f for f in urllib.request.parse_http_list(challenge[7:]) if f])
+        with _CHALLENGES_LOCK:
+            _CHALLENGES[self._key] = (fields, 0)
         return super().http_error_auth_reqed(auth_header, host, req, headers)
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        if origin(req.full_url) != self._origin or req.has_header("Authorization"):
+            return req
+        with _CHALLENGES_LOCK:
+            known = _CHALLENGES.get(self._key)
+            if known is None:
+                return req
+            fields, uses = known
+            self.last_nonce, self.nonce_count = fields.get("nonce"), uses
+            answer = self.get_authorization(req, fields)
+            _CHALLENGES[self._key] = (fields, self.nonce_count)
+        if answer:
+            req.add_unredirected_header("Authorization", f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
+def knows_challenge(url: str, credentials: Credentials) -> bool:
+    with _CHALLENGES_LOCK:
+        return (origin(url), credentials.user) in _CHALLENGES
 
 
 def _opener(url: str, watchdog: _Watchdog, credentials: Credentials | None) -> urllib.request.OpenerDirector:
@@ -270,7 +308,7 @@ def _opener(url: str, watchdog: _Watchdog, credentials: Credentials | None) -> u
     ]
     if credentials is not None:
         passwords = _OriginPasswords(url, credentials)
-        handlers.append(_Digest(passwords))
+        handlers.append(_Digest(passwords, url, credentials.user))
         if credentials.scheme == "basic":
             handlers.append(urllib.request.HTTPBasicAuthHandler(passwords))
     for handler in handlers:
@@ -300,6 +338,11 @@ def exchange(
     shown = redact(url)
     if timeout <= 0:
         raise Timeout(f"{shown}: no complete answer within the time limit")
+    if body and credentials is not None and credentials.scheme == "digest" and not knows_challenge(url, credentials):
+        # fetch the challenge with a request without a body (its answer does not matter)
+        started = time.monotonic()
+        exchange("HEAD", url, headers=headers, timeout=timeout, max_bytes=max_bytes, credentials=credentials)
+        timeout -= time.monotonic() - started
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     late = f"{shown}: no complete answer within {timeout:g} s"
     with _Watchdog(timeout) as watchdog:
@@ -321,12 +364,13 @@ def exchange(
 
 def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request, shown: str,
           timeout: float, max_bytes: int) -> Answer:
+    head = request.get_method() == "HEAD"  # an answer to HEAD has headers only, whatever its Content-Length
     try:
         with opener.open(request, timeout=timeout) as response:
-            return Answer(response.status, response.headers, _read(response, shown, max_bytes))
+            return Answer(response.status, response.headers, b"" if head else _read(response, shown, max_bytes))
     except urllib.error.HTTPError as exc:
         with exc:
-            return Answer(exc.code, exc.headers, _read_error(exc, shown, max_bytes))
+            return Answer(exc.code, exc.headers, b"" if head else _read_error(exc, shown, max_bytes))
 
 
 def _read(response: http.client.HTTPResponse, shown: str, max_bytes: int) -> bytes:
