@@ -357,6 +357,8 @@ def exchange(
                 raise Timeout(late) from None
             reason = getattr(exc, "reason", None) or exc
             raise Unreachable(f"{shown}: cannot reach the endpoint: {reason}", reason) from None
+        except ValueError as exc:  # urllib's word for a URL or a Digest algorithm it cannot handle
+            raise QueryError(f"{shown}: {exc}") from None
     if watchdog.expired:  # a body without a length ends silently when its connection is shut
         raise Timeout(late)
     return answer
