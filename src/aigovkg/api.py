@@ -23,6 +23,7 @@ from aigovkg.store import EmbeddedEngine, Engine
 if TYPE_CHECKING:
     import pandas as pd
 
+    from aigovkg.remote import RemoteEngine
     from aigovkg.validate import ValidationReport
 
 
@@ -43,7 +44,8 @@ class KnowledgeGraph:
         """Run a named query and return its rows (no pandas needed).
 
         Named queries are trusted files and run in-process; with ``timeout``
-        (seconds) an embedded query runs in a worker process stopped at the limit.
+        (seconds) an embedded query runs in a worker process stopped at the limit,
+        and a remote one must be answered in full within it.
         """
         named = _queries.get(name)
         text = bind(named.text, named.bindings(params))
@@ -53,6 +55,9 @@ class KnowledgeGraph:
             result = self.engine.run_isolated(text, timeout=timeout)
             assert isinstance(result, ResultTable)
             return result
+        remote = self._remote()
+        if remote is not None:
+            return remote.select(text, timeout=timeout)
         return self.engine.select(text)
 
     def query(self, name: str, /, *, curies: bool = False, **params: Any) -> pd.DataFrame:
@@ -66,27 +71,41 @@ class KnowledgeGraph:
 
     # ---------------------------------------------------------- ad-hoc queries
 
-    def sparql_results(self, text: str, *, timeout: float = 30.0) -> ResultTable | bool | list[ox.Triple]:
+    def sparql_results(self, text: str, *, timeout: float | None = None) -> ResultTable | bool | list[ox.Triple]:
         """Run an ad-hoc read-only query; SERVICE, LOAD, FROM and updates are
         refused before anything runs (FROM may name a graph of the embedded
         store, never a remote one). On the embedded graph the query runs in a
-        worker process stopped after ``timeout`` seconds, so a runaway or
-        crashing query cannot take the caller down."""
+        worker process stopped after ``timeout`` seconds (30 by default), so a
+        runaway or crashing query cannot take the caller down; a remote endpoint
+        must answer in full within ``timeout`` (default: the engine's)."""
         if isinstance(self.engine, EmbeddedEngine):
             check_read_only(text, local_graphs=(g.value for g in self.engine.store.named_graphs()
                                                 if isinstance(g, ox.NamedNode)))
-            return self.engine.run_isolated(text, timeout=timeout)
+            return self.engine.run_isolated(text, timeout=30.0 if timeout is None else timeout)
         form = check_read_only(text)
+        remote = self._remote()
+        if remote is not None:
+            if form == "SELECT":
+                return remote.select(text, timeout=timeout)
+            if form == "ASK":
+                return remote.ask(text, timeout=timeout)
+            return remote.construct(text, timeout=timeout)
         if form == "SELECT":
             return self.engine.select(text)
         if form == "ASK":
             return self.engine.ask(text)
         return self.engine.construct(text)
 
-    def sparql(self, text: str, *, curies: bool = False, timeout: float = 30.0) -> pd.DataFrame | bool | list[ox.Triple]:
+    def sparql(self, text: str, *, curies: bool = False,
+               timeout: float | None = None) -> pd.DataFrame | bool | list[ox.Triple]:
         """Like :meth:`sparql_results`, with SELECT results as a DataFrame."""
         result = self.sparql_results(text, timeout=timeout)
         return result.to_dataframe(curies=curies) if isinstance(result, ResultTable) else result
+
+    def _remote(self) -> RemoteEngine | None:
+        from aigovkg.remote import RemoteEngine
+
+        return self.engine if isinstance(self.engine, RemoteEngine) else None
 
     # ---------------------------------------------------------------- stages
 

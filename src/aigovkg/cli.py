@@ -55,12 +55,28 @@ def data_option(func: F) -> F:
     )(func)
 
 
-def endpoint_option(func: F) -> F:
+def endpoint_options(func: F) -> F:
+    """--endpoint and what goes with it: the graph to read and the answer size cap."""
+    func = click.option(
+        "--max-bytes",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="With --endpoint: refuse answers larger than N bytes (default 100000000).",
+    )(func)
+    func = click.option(
+        "--graph",
+        "default_graph",
+        default=None,
+        metavar="IRI",
+        help="With --endpoint: read this named graph as the default graph (sent as default-graph-uri).",
+    )(func)
     return click.option(
         "--endpoint",
         default=None,
         metavar="URL",
-        help="Query this SPARQL 1.1 endpoint instead of the embedded graph.",
+        help="Query this SPARQL 1.1 endpoint instead of the embedded graph. Credentials: "
+             "AIGOVKG_USER / AIGOVKG_PASSWORD (AIGOVKG_AUTH=basic|digest) or ~/.netrc.",
     )(func)
 
 
@@ -70,7 +86,8 @@ def timeout_option(default: float) -> Callable[[F], F]:
         type=click.FloatRange(min=0, min_open=True),
         default=default,
         show_default=True,
-        help="Seconds the query may run (embedded: in a worker process; remote: per request).",
+        help="Seconds the query may run (embedded: in a worker process; remote: the whole answer, "
+             "retries included).",
     )
 
 
@@ -101,11 +118,20 @@ def _emit(text: str | bytes, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
-def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None) -> KnowledgeGraph:
+def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None,
+           default_graph: str | None = None, max_bytes: int | None = None) -> KnowledgeGraph:
     from aigovkg.api import load
 
     if endpoint:
-        return load(data, endpoint=endpoint, timeout=timeout) if timeout else load(data, endpoint=endpoint)
+        from aigovkg.credentials import refuse_userinfo
+
+        refuse_userinfo(endpoint)
+        given: dict[str, Any] = {"timeout": timeout, "default_graph": default_graph, "max_bytes": max_bytes}
+        return load(data, endpoint=endpoint, **{k: v for k, v in given.items() if v is not None})
+    if default_graph is not None or max_bytes is not None:
+        from aigovkg.errors import UsageError
+
+        raise UsageError("--graph and --max-bytes go with --endpoint")
     return load(data)
 
 
@@ -277,12 +303,12 @@ _RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
               help="As the law stood on this day (YYYY-MM-DD), for queries with an `on` parameter "
                    "(e.g. obligations): the same as --param on=DATE.")
 @data_option
-@endpoint_option
+@endpoint_options
 @timeout_option(60.0)
 @out_option
 @handle_errors
 def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Path | None, endpoint: str | None,
-          timeout: float, out: Path | None) -> None:
+          default_graph: str | None, max_bytes: int | None, timeout: float, out: Path | None) -> None:
     """Run a named query (see 'aigovkg queries').
 
     Parameters are checked by type and bound before anything runs.
@@ -304,7 +330,7 @@ def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Pat
             raise UsageError("give the day once: --on or --param on=, not both")
         params["on"] = on
     named.bindings(params)  # reject bad parameters before loading anything
-    kg = _graph(data, endpoint, timeout)
+    kg = _graph(data, endpoint, timeout, default_graph, max_bytes)
     _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
 
 
@@ -315,12 +341,12 @@ def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Pat
 @click.option("--rdf-format", type=click.Choice(["turtle", "jsonld"]), default="turtle", show_default=True,
               help="Format of CONSTRUCT and DESCRIBE results.")
 @data_option
-@endpoint_option
+@endpoint_options
 @timeout_option(30.0)
 @out_option
 @handle_errors
 def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: str | None,
-           timeout: float, out: Path | None) -> None:
+           default_graph: str | None, max_bytes: int | None, timeout: float, out: Path | None) -> None:
     """Run an ad-hoc read-only SPARQL query from FILE (or - for standard input).
 
     SERVICE, LOAD, FROM / FROM NAMED and updates are refused before anything
@@ -331,7 +357,7 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
 
     text = file.read()
     check_read_only(text)
-    kg = _graph(data, endpoint, timeout)
+    kg = _graph(data, endpoint, timeout, default_graph, max_bytes)
     result = kg.sparql_results(text, timeout=timeout)
     if isinstance(result, ResultTable):
         _emit(result.serialize(fmt), out)
@@ -427,40 +453,45 @@ def site(out: Path, site_url: str | None, progress: bool | None, data: Path | No
 
 @cli.command()
 @click.option("--endpoint", required=True, metavar="URL",
-              help="The endpoint's query URL (used to derive the store URL for Oxigraph servers).")
+              help="The store's SPARQL query URL (to check the upload; Oxigraph: .../query).")
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="The Graph Store Protocol URL (default for Oxigraph: the endpoint's /store).")
+@click.option("--update", "update_url", default=None, metavar="URL",
+              help="The SPARQL Update URL (default for Oxigraph: the endpoint's /update).")
 @click.option("--graph", "graph_iri", default=None, metavar="IRI",
               help="Replace this named graph (default: the default graph).")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds each request to the store may take, answer included.")
 @data_option
 @handle_errors
-def push(endpoint: str, store_url: str | None, graph_iri: str | None, timeout: float, data: Path | None) -> None:
-    """Replace a graph on a remote store with this graph, in one atomic request.
+def push(endpoint: str, store_url: str | None, update_url: str | None, graph_iri: str | None, timeout: float,
+         data: Path | None) -> None:
+    """Replace a graph on a remote store with this graph, never half-loaded.
 
-    Uses a Graph Store Protocol PUT: the store swaps the old graph for the new
-    one in a single request, never a delete followed by an insert.
+    Uploads into a fresh staging graph (Graph Store Protocol PUT), checks that
+    the store holds every triple, then swaps it in with one SPARQL Update
+    DELETE/INSERT operation. Credentials come from AIGOVKG_USER / AIGOVKG_PASSWORD
+    (AIGOVKG_AUTH=basic|digest) or ~/.netrc, never from the command line.
     """
+    from aigovkg.credentials import refuse_userinfo
     from aigovkg.export import dump
     from aigovkg.loader import load_graph
-    from aigovkg.remote import check_endpoint
-    from aigovkg.remote import push as run
+    from aigovkg.push import StoreURLs
+    from aigovkg.push import push as run
+    from aigovkg.remote import check_graph_iri
 
-    check_endpoint(endpoint)
-    if store_url is None:
-        if not endpoint.rstrip("/").endswith("/query"):
-            from aigovkg.errors import UsageError
-
-            raise UsageError("cannot derive the store URL from this endpoint; give --store URL")
-        store_url = endpoint.rstrip("/")[: -len("/query")] + "/store"
+    for url in (endpoint, store_url, update_url):
+        if url:
+            refuse_userinfo(url)
+    urls = StoreURLs.of(endpoint, store=store_url, update=update_url)
     if graph_iri is not None:
-        from aigovkg.queries import Param
-
-        graph_iri = Param("graph", "iri", False, "").to_term(graph_iri).value
+        graph_iri = check_graph_iri(graph_iri)
     loaded = load_graph(data)
-    status = run(store_url, dump(loaded.store, "ntriples"), graph=graph_iri, timeout=timeout)
+    report = run(urls, dump(loaded.store, "ntriples"), triples=loaded.triples, graph=graph_iri, timeout=timeout)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
-    click.echo(f"pushed {loaded.triples} triples to {target} at {store_url} (HTTP {status})")
+    click.echo(f"pushed {report.triples} triples to {target} at {report.store} (HTTP {report.status})")
+    if report.left_behind:
+        click.echo(f"aigovkg: warning: the store did not drop the staging graph <{report.left_behind}>", err=True)
 
 
 @cli.command()

@@ -1,77 +1,82 @@
-"""Remote SPARQL 1.1 endpoints, through SPARQLWrapper.
+"""Remote SPARQL 1.1 endpoints, over the SPARQL 1.1 Protocol.
 
 Results are read as raw bytes and parsed strictly by pyoxigraph, so a
 truncated or malformed body (an HTTP 200 cut short by a server-side timeout,
-an HTML error page) is an error naming the endpoint, never data. Safe requests
-are retried with backoff; credentials are never sent on to another host when
-the endpoint redirects.
+an HTML error page) is an error naming the endpoint, never data. Each call has
+one deadline (``timeout`` seconds, retries included) and a cap on the size of
+the answer; an answer that the store says it cut at a row limit is an error,
+never a silent partial result. Safe requests are retried with backoff while
+time remains; credentials go to the endpoint's own scheme, host and port only.
 """
 
 from __future__ import annotations
 
-import http.client
 import math
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
+from aigovkg import __version__
+from aigovkg._http import (
+    DEFAULT_MAX_BYTES,
+    Answer,
+    Timeout,
+    Unreachable,
+    exchange,
+    redact,
+    sleep_within,
+    store_message,
+)
+from aigovkg.credentials import resolve
 from aigovkg.errors import QueryError, UsageError
 from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions
-from aigovkg.sparql import query_form
 
 _PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-_SWAP = threading.Lock()
 _MEDIA = {
     "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
 }
+_RESULTS_ACCEPT = f"{_MEDIA['json'][0]}, {_MEDIA['xml'][0]};q=0.9"
+_MAX_ROWS = "X-SPARQL-MaxRows"  # Virtuoso: the row limit its answer was cut at
+_SQL_STATE = "X-SQL-State"  # Virtuoso: an "anytime" query stopped early, partial results
 
 
 def check_endpoint(url: str) -> str:
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"endpoint must be an http(s) URL, got {url!r}")
+        raise UsageError(f"endpoint must be an http(s) URL, got {redact(url)!r}")
     return url
 
 
-class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects, but drop credentials when the host changes."""
+def check_graph_iri(iri: str) -> str:
+    """An absolute IRI for a graph, or a usage error."""
+    from aigovkg.queries import Param
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and urllib.parse.urlsplit(newurl).netloc != urllib.parse.urlsplit(req.full_url).netloc:
-            for name in ("Authorization", "Proxy-authorization", "Cookie"):
-                new.remove_header(name)
-                new.unredirected_hdrs.pop(name, None)
-        return new
+    return Param("graph", "iri", False, "").to_term(iri).value
 
 
-_OPENER = urllib.request.build_opener(_SameHostRedirects)
+@dataclass(frozen=True)
+class _Deadline:
+    """When a call must be over, and the seconds it was given."""
 
+    at: float
+    seconds: float
 
-@contextmanager
-def _safe_opener() -> Iterator[None]:
-    import SPARQLWrapper.Wrapper as wrapper
-
-    with _SWAP:
-        previous = wrapper.urlopener
-        wrapper.urlopener = _OPENER.open  # type: ignore[assignment]  # SPARQLWrapper's seam for its opener
-        try:
-            yield
-        finally:
-            wrapper.urlopener = previous
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
 
 
 class RemoteEngine:
-    """Runs queries on a SPARQL 1.1 endpoint."""
+    """Runs queries on a SPARQL 1.1 endpoint.
+
+    ``default_graph`` (an IRI) is sent as ``default-graph-uri``, so queries
+    read that named graph of a shared store as their default graph.
+    ``max_bytes`` caps the size of an answer (100 MB by default).
+    """
 
     name = "remote"
 
@@ -84,164 +89,148 @@ class RemoteEngine:
         backoff: float = 0.5,
         user: str | None = None,
         password: str | None = None,
+        auth: str | None = None,
+        default_graph: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
-        self.endpoint = check_endpoint(endpoint)
+        check_endpoint(endpoint)
         if timeout <= 0:
             raise UsageError("timeout must be positive")
+        if max_bytes <= 0:
+            raise UsageError("max_bytes must be positive")
+        self.endpoint, self.credentials = resolve(endpoint, user=user, password=password, auth=auth)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.credentials = (user, password) if user else None
+        self.default_graph = check_graph_iri(default_graph) if default_graph is not None else None
+        self.max_bytes = max_bytes
+        self._checked_up_to = 0  # answers this long are known to be under the store's row limit
 
     def __repr__(self) -> str:
-        return f"<RemoteEngine {self.endpoint}>"
+        graph = f" graph <{self.default_graph}>" if self.default_graph else ""
+        return f"<RemoteEngine {self.endpoint}{graph}>"
 
-    def _fetch(self, text: str, accept: str) -> tuple[bytes, str]:
-        from SPARQLWrapper import POST, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    # ---------------------------------------------------------------- requests
 
+    def _ask_store(self, text: str, accept: str, deadline: _Deadline) -> Answer:
+        """POST the query; retry server errors and failed connections while
+        the deadline allows; return a 200 answer or raise naming the endpoint."""
+        form = {"query": _PROLOGUE + text}
+        if self.default_graph:
+            form["default-graph-uri"] = self.default_graph
+        body = urllib.parse.urlencode(form).encode("utf-8")
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded",
+                   "User-Agent": f"aigovkg/{__version__}"}
         attempt = 0
         while True:
-            client = SPARQLWrapper(self.endpoint)
-            client.setMethod(POST)
-            client.setQuery(_PROLOGUE + text)
-            # SPARQLWrapper guesses the query form with a regex that a comment
-            # ("... address this topic ...") can fool into sending an update;
-            # set the form found by our own tokenizer instead.
-            client.queryType = query_form(text)
-            client.setTimeout(max(1, math.ceil(self.timeout)))
-            client.setOnlyConneg(True)
-            client.addCustomHttpHeader("Accept", accept)
-            if self.credentials:
-                client.setCredentials(*self.credentials)
             try:
-                with _safe_opener():
-                    response = client.query().response
-                    try:
-                        body = response.read()
-                    except http.client.IncompleteRead as exc:
-                        raise QueryError(
-                            f"{self.endpoint}: truncated answer ({len(exc.partial)} bytes, "
-                            f"{exc.expected} more expected)"
-                        ) from None
-                    ctype = response.headers.get("Content-Type", "") or ""
-                    length = response.headers.get("Content-Length")
-                    status = getattr(response, "status", 200)
-                if status != 200:
-                    raise QueryError(f"{self.endpoint}: HTTP {status}: expected a complete answer (200)")
-                if length is not None and length.isdigit() and int(length) != len(body):
-                    raise QueryError(f"{self.endpoint}: truncated answer ({len(body)} of {length} bytes)")
-                return body, ctype
-            except QueryError:
+                answer = exchange("POST", self.endpoint, body=body, headers=headers,
+                                  timeout=deadline.remaining(), max_bytes=self.max_bytes,
+                                  credentials=self.credentials)
+            except Timeout:
+                raise QueryError(f"{self.endpoint}: no complete answer within {deadline.seconds:g} s") from None
+            except Unreachable:
+                if self._may_retry(attempt, deadline):
+                    attempt += 1
+                    continue
                 raise
-            except SPARQLWrapperException as exc:
-                status = _status_of(exc)
-                if status is not None and status >= 500 and attempt < self.retries:
-                    attempt = self._wait(attempt)
-                    continue
-                raise QueryError(f"{self.endpoint}: {_first_line(exc)}") from None
-            except urllib.error.HTTPError as exc:
-                if exc.code >= 500 and attempt < self.retries:
-                    attempt = self._wait(attempt)
-                    continue
-                raise QueryError(f"{self.endpoint}: HTTP {exc.code} {exc.reason}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-                if attempt < self.retries:
-                    attempt = self._wait(attempt)
-                    continue
-                reason = getattr(exc, "reason", exc)
-                raise QueryError(f"{self.endpoint}: cannot reach the endpoint: {reason}") from None
+            if answer.status >= 500 and self._may_retry(attempt, deadline):
+                attempt += 1
+                continue
+            return self._check_status(answer)
 
-    def _wait(self, attempt: int) -> int:
-        time.sleep(self.backoff * (2**attempt))
-        return attempt + 1
+    def _may_retry(self, attempt: int, deadline: _Deadline) -> bool:
+        return attempt < self.retries and sleep_within(self.backoff * (2**attempt), deadline.at)
 
-    def _results(self, text: str) -> Any:
-        media, fmt = _MEDIA["json"]
-        body, ctype = self._fetch(text, f"{media}, {_MEDIA['xml'][0]};q=0.9")
-        kind = ctype.split(";")[0].strip().lower()
-        for expected, parse_format in _MEDIA.values():
-            if kind == expected:
-                fmt = parse_format
-                break
-        else:
-            raise QueryError(f"{self.endpoint}: answered with {kind or 'no content type'}, not SPARQL results")
+    def _check_status(self, answer: Answer) -> Answer:
+        if answer.status == 200:
+            return answer
+        if 200 < answer.status < 300:
+            raise QueryError(f"{self.endpoint}: HTTP {answer.status}: expected a complete answer (200)")
+        said = store_message(answer)
+        raise QueryError(f"{self.endpoint}: HTTP {answer.status}" + (f": {said}" if said else ""))
+
+    def _deadline(self, timeout: float | None) -> _Deadline:
+        """The deadline of one call: ``timeout`` if given, else the engine's."""
+        seconds = self.timeout if timeout is None else timeout
+        if seconds <= 0:
+            raise UsageError("timeout must be positive")
+        return _Deadline(time.monotonic() + seconds, seconds)
+
+    # ------------------------------------------------------------ completeness
+
+    def _check_complete(self, answer: Answer, count: int, what: str) -> None:
+        """Refuse an answer that the store says is partial."""
+        state = answer.header(_SQL_STATE)
+        if state:
+            detail = answer.header("X-SQL-Message") or state
+            raise QueryError(f"{self.endpoint}: the store stopped the query early and sent partial results "
+                             f"({_SQL_STATE} {state}: {detail})")
+        cap = answer.header(_MAX_ROWS).strip()
+        if cap.isdigit() and count >= int(cap):
+            raise QueryError(self._capped(int(cap), count, what))
+
+    def _capped(self, cap: int, count: int, what: str) -> str:
+        return (f"{self.endpoint}: incomplete answer: the store cuts answers at {cap:,} rows ({_MAX_ROWS}) "
+                f"and sent {count:,} {what}; raise its limit (Virtuoso: ResultSetMaxRows in [SPARQL]) "
+                "or narrow the query")
+
+    def _check_triples_complete(self, count: int, deadline: _Deadline) -> None:
+        """A store may cut a CONSTRUCT answer at its row limit without saying so
+        (Virtuoso does): ask it once for a SELECT of as many rows as triples
+        came back, made of constants, and refuse the answer if that SELECT is
+        cut. Lengths already found under the limit are not asked again."""
+        if count <= self._checked_up_to:
+            return
+        digits = max(1, math.ceil(math.log10(count + 1)))
+        values = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
+        probe = f"SELECT ?v0 WHERE {{ {values} }} LIMIT {count}"
+        answer = self._ask_store(probe, _RESULTS_ACCEPT, deadline)
+        cap = answer.header(_MAX_ROWS).strip()
+        if cap.isdigit() and count >= int(cap):
+            raise QueryError(self._capped(int(cap), count, "triples"))
+        self._checked_up_to = count
+
+    # ------------------------------------------------------------------ forms
+
+    def _results(self, text: str, deadline: _Deadline) -> tuple[Any, Answer]:
+        answer = self._ask_store(text, _RESULTS_ACCEPT, deadline)
+        formats = dict(_MEDIA.values())
+        if answer.media_type not in formats:
+            kind = answer.media_type or "no content type"
+            raise QueryError(f"{self.endpoint}: answered with {kind}, not SPARQL results")
         try:
-            return ox.parse_query_results(body, format=fmt)
+            return ox.parse_query_results(answer.body, format=formats[answer.media_type]), answer
         except SyntaxError as exc:
             raise QueryError(f"{self.endpoint}: malformed or truncated results: {exc}") from None
 
-    def select(self, text: str) -> ResultTable:
-        result = self._results(text)
+    def select(self, text: str, *, timeout: float | None = None) -> ResultTable:
+        result, answer = self._results(text, self._deadline(timeout))
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError(f"{self.endpoint}: expected SELECT results")
         try:
-            return from_solutions(result)
+            table = from_solutions(result)
         except SyntaxError as exc:  # parsing is lazy: errors may surface while reading rows
             raise QueryError(f"{self.endpoint}: malformed or truncated results: {exc}") from None
+        self._check_complete(answer, len(table.rows), "rows")
+        return table
 
-    def ask(self, text: str) -> bool:
-        result = self._results(text)
+    def ask(self, text: str, *, timeout: float | None = None) -> bool:
+        result, _answer = self._results(text, self._deadline(timeout))
         if not isinstance(result, ox.QueryBoolean):
             raise QueryError(f"{self.endpoint}: expected a boolean result")
         return bool(result)
 
-    def construct(self, text: str) -> list[ox.Triple]:
-        body, ctype = self._fetch(text, "application/n-triples")
-        kind = ctype.split(";")[0].strip().lower()
-        if kind not in ("application/n-triples", "text/plain"):
-            raise QueryError(f"{self.endpoint}: answered with {kind or 'no content type'}, not N-Triples")
+    def construct(self, text: str, *, timeout: float | None = None) -> list[ox.Triple]:
+        deadline = self._deadline(timeout)
+        answer = self._ask_store(text, "application/n-triples", deadline)
+        if answer.media_type not in ("application/n-triples", "text/plain"):
+            kind = answer.media_type or "no content type"
+            raise QueryError(f"{self.endpoint}: answered with {kind}, not N-Triples")
         try:
-            return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
         except SyntaxError as exc:
             raise QueryError(f"{self.endpoint}: malformed or truncated RDF: {exc}") from None
-
-
-def _status_of(exc: Exception) -> int | None:
-    text = str(exc)
-    for code in (500, 502, 503, 504):
-        if str(code) in text:
-            return code
-    return None
-
-
-def _first_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300]
-
-
-def push(
-    store_url: str,
-    data: bytes,
-    *,
-    graph: str | None = None,
-    timeout: float = 60.0,
-    user: str | None = None,
-    password: str | None = None,
-) -> int:
-    """Replace a graph on a Graph Store Protocol endpoint with one PUT request.
-
-    One request means the store replaces the graph atomically: readers see the
-    old graph or the new one, never an empty one in between.
-    """
-    check_endpoint(store_url)
-    query = {"graph": graph} if graph else {"default": ""}
-    url = store_url + ("&" if "?" in store_url else "?") + urllib.parse.urlencode(query).replace("default=", "default")
-    request = urllib.request.Request(url, data=data, method="PUT",
-                                     headers={"Content-Type": "application/n-triples"})
-    if user:
-        import base64
-
-        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
-        request.add_unredirected_header("Authorization", f"Basic {token}")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        raise QueryError(f"{store_url}: push refused: HTTP {exc.code} {exc.reason}; the remote graph is unchanged") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise QueryError(f"{store_url}: cannot reach the store: {reason}") from None
-    if status not in (200, 201, 204):
-        raise QueryError(f"{store_url}: push answered HTTP {status}")
-    return status
+        self._check_complete(answer, len(triples), "triples")
+        self._check_triples_complete(len(triples), deadline)
+        return triples
