@@ -73,8 +73,7 @@ class KnowledgeGraph:
         worker process stopped after ``timeout`` seconds, so a runaway or
         crashing query cannot take the caller down."""
         if isinstance(self.engine, EmbeddedEngine):
-            check_read_only(text, local_graphs=(g.value for g in self.engine.store.named_graphs()
-                                                if isinstance(g, ox.NamedNode)))
+            check_read_only(text, local_graphs=self.engine.named_graphs())
             return self.engine.run_isolated(text, timeout=timeout)
         form = check_read_only(text)
         if form == "SELECT":
