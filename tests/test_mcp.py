@@ -286,6 +286,8 @@ BAD = [
     ("run_query", {"name": "topic", "params": {}}, "parameter topic is required"),
     ("run_query", {"name": "topic", "params": {"topik": "x"}}, "unknown parameter topik"),
     ("sparql", {"query": "DELETE WHERE { ?s ?p ?o }"}, "queries are read-only"),
+    ("sparql", {"query": "LOAD <http://127.0.0.1:9/data.ttl>"}, "LOAD would fetch data from the network"),
+    ("sparql", {"query": "SELECT * FROM <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }"}, "FROM and FROM NAMED"),
     ("sparql", {"query": "SELECT * WHERE { ?s ?p"}, "SPARQL syntax error"),
 ]
 
@@ -295,7 +297,7 @@ def test_bad_parameters_are_tool_errors_and_the_server_goes_on(url):
         return [await session.call_tool(tool, arguments) for tool, arguments, _ in BAD]
 
     results = ask(url, each)
-    assert len(results) == len(BAD) == 14
+    assert len(results) == len(BAD) == 16
     for (tool, arguments, expected), result in zip(BAD, results, strict=True):
         assert result.is_error, (tool, arguments)
         assert expected in result.content[0].text, (tool, arguments, result.content[0].text)
@@ -370,17 +372,22 @@ def test_a_worker_is_forked_only_while_no_query_runs(kg):
 
 
 def test_stdio_with_the_sdk_client():
-    parameters = StdioServerParameters(command=sys.executable, args=["-m", "aigovkg", "mcp"])
+    """Over stdio, with --timeout 1: the tools answer, and a runaway ad-hoc
+    query is stopped at the time limit without harming the server."""
+    parameters = StdioServerParameters(command=sys.executable, args=["-m", "aigovkg", "mcp", "--timeout", "1"])
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
-    async def main() -> tuple[Any, CallToolResult, CallToolResult]:
+    async def main() -> list[Any]:
         async with stdio_client(parameters) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
-            return (await session.list_tools(), await session.call_tool("topic_coverage", {"topic": "synthetic-content"}),
-                    await session.call_tool("sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?t a aigov:Topic }"}))
+            return [await session.list_tools(), await session.call_tool("topic_coverage", {"topic": "synthetic-content"}),
+                    await session.call_tool("sparql", {"query": cross}),
+                    await session.call_tool("sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?t a aigov:Topic }"})]
 
-    tools, coverage, counted = anyio.run(main)
+    tools, coverage, runaway, counted = anyio.run(main)
     assert {t.name for t in tools.tools} == TOOLS
     check_topic_coverage(coverage.structured_content)
+    assert runaway.is_error and "ran longer than the 1 s time limit" in runaway.content[0].text
     assert counted.structured_content["rows"] == [{"n": 13}]
 
 
