@@ -12,12 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-# Indented example lines; servers (serve, push, --endpoint) are exercised in test_server.py.
+# Indented example lines; servers (serve, push, --endpoint) are exercised in test_server.py, the MCP
+# server (mcp) in test_mcp.py.
 EXAMPLES = [
     line.strip()
     for line in README.splitlines()
     if re.match(r"^    (echo .*\| )?aigovkg ", line)
-    and not re.search(r"\b(serve|push)\b|--endpoint|&\s*$", line)
+    and not re.search(r"\b(serve|push|mcp)\b|--endpoint|&\s*$", line)
 ]
 
 

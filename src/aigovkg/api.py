@@ -79,8 +79,7 @@ class KnowledgeGraph:
         runaway or crashing query cannot take the caller down; a remote endpoint
         must answer in full within ``timeout`` (default: the engine's)."""
         if isinstance(self.engine, EmbeddedEngine):
-            check_read_only(text, local_graphs=(g.value for g in self.engine.store.named_graphs()
-                                                if isinstance(g, ox.NamedNode)))
+            check_read_only(text, local_graphs=self.engine.named_graphs())
             return self.engine.run_isolated(text, timeout=30.0 if timeout is None else timeout)
         form = check_read_only(text)
         remote = self._remote()

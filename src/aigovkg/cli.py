@@ -542,6 +542,33 @@ def calendar_command(role: str | None, jurisdiction: str | None, instrument: str
     _emit(result, out)
 
 
+@cli.command("mcp")
+@click.option("--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
+              help="stdio: for a client that starts the server itself; http: streamable HTTP at /mcp.")
+@click.option("--port", type=int, default=8000, show_default=True, help="The port of --transport http.")
+@click.option("--bind", default="127.0.0.1", show_default=True,
+              help="The address of --transport http; keep 127.0.0.1 unless you mean to expose the server.")
+@data_option
+@endpoint_options
+@timeout_option(30.0)
+@handle_errors
+def mcp_command(transport: str, port: int, bind: str, data: Path | None, endpoint: str | None,
+                default_graph: str | None, max_bytes: int | None, timeout: float) -> None:
+    """Serve the graph to AI agents over the Model Context Protocol, read-only.
+
+    Tools give cited answers (instruments, a topic's coverage, two instruments
+    compared, silent regimes, disagreements, named queries, sandboxed SPARQL);
+    the named queries, the ontology and the shapes are resources. With stdio,
+    standard output carries only the protocol; with http, the endpoint URL is
+    printed once the port is taken. Needs pip install 'aigovkg[mcp]'.
+    """
+    from aigovkg.mcp_server import serve  # first: without the SDK, say so before loading anything
+
+    kg = _graph(data, endpoint, timeout, default_graph, max_bytes)
+    serve(kg, transport="http" if transport == "http" else "stdio", bind=bind, port=port, timeout=timeout,
+          announce=lambda message: click.echo(message))
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["mdx", "markdown"]), default="mdx", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("wiki"),

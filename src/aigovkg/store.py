@@ -5,16 +5,21 @@ loaded graph. Ad-hoc queries run in a forked worker that has no network at
 all (a network namespace of its own, where the system allows one), so even a
 query the guard of :mod:`aigovkg.sparql` let through cannot call out. The curated prefixes
 (``aigov:``, ``inst:``, ``skos:``, ...) are predeclared for ad-hoc queries.
+Threads may share one engine (the MCP server's tools do): a worker is forked
+only while no query runs in this process (:class:`ForkGate`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
 import resource
+import threading
+from collections.abc import Iterator
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -38,6 +43,53 @@ class Engine(Protocol):
     def construct(self, text: str) -> list[ox.Triple]: ...
 
 
+class ForkGate:
+    """Queries in this process run together; a worker is forked only while
+    none runs, and one fork at a time.
+
+    A fork copies the engine's locks as they stand: one held by a query in
+    another thread stays held in the child, whose query then waits for it
+    forever (seen with concurrent MCP tool calls: about one ad-hoc query in 80
+    hung until its time limit). A fork waits for the running
+    queries; queries that arrive meanwhile wait for it, which takes
+    milliseconds (the worker's query runs after the fork, outside the gate).
+    """
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+        self._forking = False
+
+    @contextlib.contextmanager
+    def query(self) -> Iterator[None]:
+        """Hold the gate open for one query in this process."""
+        with self._state:
+            self._state.wait_for(lambda: not self._forking and not self._waiting)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._running -= 1
+                self._state.notify_all()
+
+    @contextlib.contextmanager
+    def fork(self) -> Iterator[None]:
+        """Hold the gate shut while a worker is forked."""
+        with self._state:
+            self._waiting += 1
+            self._state.wait_for(lambda: not self._running and not self._forking)
+            self._waiting -= 1
+            self._forking = True
+        try:
+            yield
+        finally:
+            with self._state:
+                self._forking = False
+                self._state.notify_all()
+
+
 class EmbeddedEngine:
     """Queries an in-memory pyoxigraph store."""
 
@@ -45,6 +97,12 @@ class EmbeddedEngine:
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
+        self.gate = ForkGate()
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the store's named graphs."""
+        with self.gate.query():
+            return [g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def _run(self, text: str) -> object:
         try:
@@ -55,22 +113,25 @@ class EmbeddedEngine:
             raise QueryError(f"query failed: {exc}") from None
 
     def select(self, text: str) -> ResultTable:
-        result = self._run(text)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        return from_solutions(result)
+        with self.gate.query():  # solutions are read lazily: the whole table inside the gate
+            result = self._run(text)
+            if not isinstance(result, ox.QuerySolutions):
+                raise QueryError("expected a SELECT query")
+            return from_solutions(result)
 
     def ask(self, text: str) -> bool:
-        result = self._run(text)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("expected an ASK query")
-        return bool(result)
+        with self.gate.query():
+            result = self._run(text)
+            if not isinstance(result, ox.QueryBoolean):
+                raise QueryError("expected an ASK query")
+            return bool(result)
 
     def construct(self, text: str) -> list[ox.Triple]:
-        result = self._run(text)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
-        return list(result)
+        with self.gate.query():
+            result = self._run(text)
+            if not isinstance(result, ox.QueryTriples):
+                raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+            return list(result)
 
     def run_isolated(
         self, text: str, *, timeout: float, memory: int = WORKER_MEMORY
@@ -85,7 +146,8 @@ class EmbeddedEngine:
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         worker = context.Process(target=_worker, args=(self.store, text, sender, memory), daemon=True)
-        worker.start()
+        with self.gate.fork():
+            worker.start()
         sender.close()
         try:
             if not receiver.poll(timeout):
