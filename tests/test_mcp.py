@@ -30,7 +30,7 @@ from .conftest import run_cli
 
 T = TypeVar("T")
 TOOLS = {"find_instruments", "list_topics", "topic_coverage", "compare_instruments", "silent_regimes",
-         "disagreements", "list_queries", "run_query", "sparql"}
+         "disagreements", "obligations", "deadlines", "list_queries", "run_query", "sparql"}
 WEB = re.compile(r"^https?://\S+$")
 PW_PAGE = "International Coordination (Policy Window)"
 
@@ -122,14 +122,14 @@ def test_lists_the_tools_and_resources(url):
         return await session.list_tools(), await session.list_resources()
 
     tools, listed = ask(url, listing)
-    assert {t.name for t in tools.tools} == TOOLS and len(tools.tools) == 9
+    assert {t.name for t in tools.tools} == TOOLS and len(tools.tools) == 11
     for tool in tools.tools:
         assert tool.description and tool.input_schema["type"] == "object"
         assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
     named = queries.named_queries()
     uris = {str(r.uri) for r in listed.resources}
     assert uris == {f"aigovkg://queries/{n}" for n in named} | {"aigovkg://ontology", "aigovkg://shapes"}
-    assert len(listed.resources) == len(named) + 2 == 42
+    assert len(listed.resources) == len(named) + 2 == 45
 
 
 def test_resources_hold_the_queries_ontology_and_shapes(url):
@@ -206,7 +206,7 @@ def check_disagreements(found: dict[str, Any]) -> None:
 
 def check_list_queries(found: dict[str, Any]) -> None:
     named = queries.named_queries()
-    assert [q["name"] for q in found["queries"]] == list(named) and len(named) == 40
+    assert [q["name"] for q in found["queries"]] == list(named) and len(named) == 43
     (coverage,) = [q for q in found["queries"] if q["name"] == "topic-coverage"]
     assert [(p["name"], p["type"], p["optional"]) for p in coverage["params"]] == [
         ("topic", "topic", True), ("source", "source", True)]
@@ -224,7 +224,24 @@ def check_sparql(found: dict[str, Any]) -> None:
                      "truncated": False}
 
 
+def check_obligations(answer: dict[str, Any]) -> None:
+    # A deployer on 2 August 2026: Art. 4 and Art. 5 for certain; the Annex III duties
+    # only under the 2024 timetable (the amendment's entry into force is not recorded).
+    rows = answer["obligations"]
+    assert {r["pinpoint"] for r in rows if r["certain"]} == {"Art. 4", "Art. 5(1)"}
+    uncertain = [r for r in rows if not r["certain"]]
+    assert uncertain and all(r["appliesFrom"] == "2026-08-02 or 2027-12-02" for r in uncertain)
+    assert all(r["quote"] and r["restsOn"] and all(WEB.match(d["url"]) for d in r["restsOn"]) for r in rows)
+
+
+def check_deadlines(answer: dict[str, Any]) -> None:
+    moved = {r["date"]: r["movedFrom"] for r in answer["deadlines"]}
+    assert moved == {"2025-02-02": None, "2027-12-02": "2026-08-02", "2028-08-02": "2027-08-02"}
+
+
 CASES: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any]], None]]] = {
+    "obligations": ({"instrument": "eu-ai-act", "role": "deployer", "on": "2026-08-02"}, check_obligations),
+    "deadlines": ({"role": "deployer", "jurisdiction": "eu"}, check_deadlines),
     "find_instruments": ({"text": "Executive Order"}, check_find_instruments),
     "list_topics": ({}, check_list_topics),
     "topic_coverage": ({"topic": "synthetic-content"}, check_topic_coverage),
@@ -239,7 +256,7 @@ CASES: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any]], None]]] = {
 
 
 def test_every_tool_has_a_case():
-    assert set(CASES) == TOOLS and len(CASES) == 9
+    assert set(CASES) == TOOLS and len(CASES) == 11
 
 
 @pytest.mark.parametrize("tool", sorted(CASES))
@@ -462,7 +479,7 @@ def test_http_listens_on_loopback_only_and_stops_cleanly():
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.2", port)) != 0, "the server listens beyond 127.0.0.1"
         tools = ask(f"http://127.0.0.1:{port}/mcp", lambda session: session.list_tools())
-        assert len(tools.tools) == 9
+        assert len(tools.tools) == 11
     finally:
         code = stop(process, signal.SIGTERM)
     assert code == 0, process.stderr.read()

@@ -283,6 +283,38 @@ def disagreements(kg: KnowledgeGraph, topic: str | None = None) -> dict[str, Any
     return {"topic": slug, "disagreements": found, "count": len(found)}
 
 
+def obligations(kg: KnowledgeGraph, *, instrument: str | None = None, role: str | None = None,
+                topic: str | None = None, on: str | None = None) -> dict[str, Any]:
+    """Who must (or must not, or may) do what, with the provision, the
+    instrument's own words and the page they were read on; with ``on``, as the
+    law stood that day (``certain`` is false where it depends on an amendment's
+    unrecorded entry into force, and ``appliesFrom`` then gives both dates)."""
+    params: dict[str, Any] = {"instrument": instrument, "role": role, "topic": topic, "on": on}
+    rows = kg.results("obligations", **{k: v for k, v in params.items() if v}).records()
+    found = [{"instrument": _slug(r["instrument"], "instrument"), "role": r["duty"], "force": r["force"],
+              "action": r["action"], "pinpoint": r["pinpoint"], "quote": r["quote"], "scope": r["scope"],
+              "appliesFrom": r["appliesFrom"], "certain": r["certain"], "timetable": r["timetable"],
+              "setBy": r["setBy"], "verification": r["verification"],
+              "restsOn": [{"role": role_, "url": url} for role_, url in
+                          (("checked-against", r["checkedAgainst"]), ("evidence", r["evidence"]))
+                          if url and weblink(url)],
+              "obligation": r["obligation"]} for r in rows]
+    return {**params, "obligations": found, "count": len(found)}
+
+
+def deadlines(kg: KnowledgeGraph, *, role: str | None = None, jurisdiction: str | None = None,
+              instrument: str | None = None, start: str | None = None, end: str | None = None) -> dict[str, Any]:
+    """The days from which parts of instruments start to apply, as their
+    timetables stand, with the roles bound, and the date a deadline moved from."""
+    params: dict[str, Any] = {"role": role, "jurisdiction": jurisdiction, "instrument": instrument, "from": start,
+                              "to": end}
+    rows = kg.results("deadlines", **{k: v for k, v in params.items() if v}).records()
+    found = [{"date": plain(r["date"]), "instrument": _slug(r["instrument"], "instrument"), "scope": r["scope"],
+              "role": r["duty"], "obligations": r["obligations"], "timetable": r["timetable"], "setBy": r["setBy"],
+              "movedFrom": plain(r["movedFrom"]), "entry": r["entry"]} for r in rows]
+    return {**params, "deadlines": found, "count": len(found)}
+
+
 def list_queries() -> dict[str, Any]:
     """The named queries: what each answers, its form and its typed parameters."""
     return {"queries": [{"name": q.name, "description": q.description, "form": q.form,

@@ -128,6 +128,34 @@ def _add_tools(server: MCPServer, kg: KnowledgeGraph, *, timeout: float) -> None
         claims cited and what each rests on."""
         return answers.disagreements(kg, topic)
 
+    @tool(name="obligations")
+    @_answering
+    def obligations(
+        instrument: Annotated[str | None, Field(description="An instrument slug, e.g. eu-ai-act.")] = None,
+        role: Annotated[str | None, Field(description="A duty holder: provider, deployer, importer, distributor, "
+                                                      "authorised-representative, gpai-model-provider, "
+                                                      "gpai-systemic-risk-provider or any-operator.")] = None,
+        topic: Annotated[str | None, Field(description="A topic slug, e.g. human-oversight.")] = None,
+        on: Annotated[str | None, Field(description="A day (YYYY-MM-DD): only what applied that day, as the "
+                                                    "law stood that day.")] = None,
+    ) -> dict[str, Any]:
+        """Obligations by role: who must, must not or may do what, with the pinpoint, the instrument's
+        own words and the page they were read on. With `on`, as the law stood that day; `certain` is
+        false where the answer depends on an amendment whose entry into force is not recorded."""
+        return answers.obligations(kg, instrument=instrument, role=role, topic=topic, on=on)
+
+    @tool(name="deadlines")
+    @_answering
+    def deadlines(
+        role: Annotated[str | None, Field(description="A duty holder, e.g. deployer.")] = None,
+        jurisdiction: Annotated[str | None, Field(description="A jurisdiction slug, e.g. eu.")] = None,
+        start: Annotated[str | None, Field(description="Only deadlines on or after this day (YYYY-MM-DD).")] = None,
+        end: Annotated[str | None, Field(description="Only deadlines on or before this day (YYYY-MM-DD).")] = None,
+    ) -> dict[str, Any]:
+        """Deadlines: the days from which parts of instruments start to apply, as their timetables
+        stand after amendments, with the roles bound and the date a deadline moved from."""
+        return answers.deadlines(kg, role=role, jurisdiction=jurisdiction, start=start, end=end)
+
     @tool(name="list_queries")
     @_answering
     def list_queries() -> dict[str, Any]:
