@@ -122,13 +122,23 @@ def load(
     *,
     endpoint: str | None = None,
     store_dir: str | Path | None = None,
+    as_of: str | None = None,
     **options: Any,
 ) -> KnowledgeGraph:
     """Load the shipped graph, another copy of ``graph/``, or connect to an endpoint.
 
     ``store_dir`` (a new or empty folder) loads into an on-disk store there
     instead of memory, for graphs too big for memory; remove the folder when done.
+    ``as_of`` (a release such as ``"0.1.0"``, or a day ``"2026-11-30"``) loads
+    the graph as that release published it (see :mod:`aigovkg.releases`).
     """
+    if as_of is not None:
+        if data is not None or endpoint is not None or store_dir is not None or options:
+            raise UsageError("as_of reads a shipped release: give it alone, without a data folder or an endpoint")
+        from aigovkg.releases import load_release, resolve
+
+        released = load_release(resolve(as_of))
+        return KnowledgeGraph(EmbeddedEngine(released.store), released)
     if endpoint is not None:
         if data is not None or store_dir is not None:
             raise UsageError("give either a data folder (and store folder) or an endpoint, not both")

@@ -119,8 +119,16 @@ def _emit(text: str | bytes, out: Path | None) -> None:
 
 
 def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None = None,
-           default_graph: str | None = None, max_bytes: int | None = None) -> KnowledgeGraph:
+           default_graph: str | None = None, max_bytes: int | None = None,
+           as_of: str | None = None) -> KnowledgeGraph:
     from aigovkg.api import load
+
+    if as_of is not None:
+        if data is not None or endpoint:
+            from aigovkg.errors import UsageError
+
+            raise UsageError("--as-of reads a shipped release; give it without --data or --endpoint")
+        return load(as_of=as_of)
 
     if endpoint:
         from aigovkg.credentials import refuse_userinfo
@@ -133,6 +141,17 @@ def _graph(data: Path | None, endpoint: str | None = None, timeout: float | None
 
         raise UsageError("--graph and --max-bytes go with --endpoint")
     return load(data)
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="RELEASE|DATE",
+        help="Answer from the graph as a release published it (e.g. 0.1.0), or as the release "
+             "current on a day (YYYY-MM-DD); see 'aigovkg releases'.",
+    )(func)
 
 
 def progress_option(func: F) -> F:
@@ -211,13 +230,14 @@ def validate(data: Path | None, fmt: str, engine: str, on_disk: bool) -> None:
 @cli.command()
 @click.argument("slug")
 @data_option
+@as_of_option
 @click.option("--source", default=None, metavar="SOURCE",
               help="Only this source's claims, e.g. policy-window (default: reviewed claims first).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown",
               show_default=True)
 @out_option
 @handle_errors
-def topic(slug: str, data: Path | None, source: str | None, fmt: str, out: Path | None) -> None:
+def topic(slug: str, data: Path | None, as_of: str | None, source: str | None, fmt: str, out: Path | None) -> None:
     """Print the page of a topic, e.g. international-coordination.
 
     Every number and list on the page is computed by the named queries from
@@ -226,21 +246,22 @@ def topic(slug: str, data: Path | None, source: str | None, fmt: str, out: Path 
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
 
-    page = topic_page(_graph(data), slug, source=source)
+    page = topic_page(_graph(data, as_of=as_of), slug, source=source)
     _emit(render_topic(page, fmt), out)
 
 
 @cli.command()
 @data_option
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
 @handle_errors
-def stats(data: Path | None, fmt: str) -> None:
+def stats(data: Path | None, as_of: str | None, fmt: str) -> None:
     """Counts: instruments, topics, claims by source and level, verified and
     unverified claims and facts, what each claim rests on (evidence tier),
     claims checked in the 12 months before the release, verified and assessed
     claims per instrument and topic, tensions, references, disagreements."""
-    _emit(_graph(data).results("stats").serialize(fmt), None)
+    _emit(_graph(data, as_of=as_of).results("stats").serialize(fmt), None)
 
 
 @cli.command("queries")
@@ -303,12 +324,14 @@ _RESULT_FORMATS = click.Choice(["table", "csv", "tsv", "json", "xml"])
               help="As the law stood on this day (YYYY-MM-DD), for queries with an `on` parameter "
                    "(e.g. obligations): the same as --param on=DATE.")
 @data_option
+@as_of_option
 @endpoint_options
 @timeout_option(60.0)
 @out_option
 @handle_errors
-def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Path | None, endpoint: str | None,
-          default_graph: str | None, max_bytes: int | None, timeout: float, out: Path | None) -> None:
+def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Path | None, as_of: str | None,
+          endpoint: str | None, default_graph: str | None, max_bytes: int | None, timeout: float,
+          out: Path | None) -> None:
     """Run a named query (see 'aigovkg queries').
 
     Parameters are checked by type and bound before anything runs.
@@ -330,7 +353,7 @@ def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Pat
             raise UsageError("give the day once: --on or --param on=, not both")
         params["on"] = on
     named.bindings(params)  # reject bad parameters before loading anything
-    kg = _graph(data, endpoint, timeout, default_graph, max_bytes)
+    kg = _graph(data, endpoint, timeout, default_graph, max_bytes, as_of)
     _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
 
 
@@ -341,11 +364,12 @@ def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Pat
 @click.option("--rdf-format", type=click.Choice(["turtle", "jsonld"]), default="turtle", show_default=True,
               help="Format of CONSTRUCT and DESCRIBE results.")
 @data_option
+@as_of_option
 @endpoint_options
 @timeout_option(30.0)
 @out_option
 @handle_errors
-def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: str | None,
+def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, as_of: str | None, endpoint: str | None,
            default_graph: str | None, max_bytes: int | None, timeout: float, out: Path | None) -> None:
     """Run an ad-hoc read-only SPARQL query from FILE (or - for standard input).
 
@@ -357,7 +381,7 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, endpoint: st
 
     text = file.read()
     check_read_only(text)
-    kg = _graph(data, endpoint, timeout, default_graph, max_bytes)
+    kg = _graph(data, endpoint, timeout, default_graph, max_bytes, as_of)
     result = kg.sparql_results(text, timeout=timeout)
     if isinstance(result, ResultTable):
         _emit(result.serialize(fmt), out)
@@ -515,6 +539,28 @@ def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
     sys.exit(0 if code in (0, -2, 130) else code)
 
 
+@cli.command("releases")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+def releases_command(fmt: str) -> None:
+    """The releases of the graph, oldest first: version, release date, and
+    where each is kept (a snapshot in releases/, or graph/ for the current one).
+    Any of them answers with --as-of."""
+    import json
+
+    from aigovkg.releases import releases
+
+    found = releases()
+    if fmt == "json":
+        _emit(json.dumps([{"version": r.version, "issued": r.issued, "graph": r.iri,
+                           "snapshot": r.path.name if r.path else None} for r in found], indent=2) + "\n", None)
+        return
+    width = max(len(r.version) for r in found)
+    lines = [f"{r.version:<{width}}  {r.issued}  {('releases/' + r.path.name) if r.path else 'graph/ (current)'}"
+             for r in found]
+    _emit("\n".join(lines) + "\n", None)
+
+
 @cli.command("calendar")
 @click.option("--role", default=None, help="Only deadlines that bind this role (e.g. deployer, provider).")
 @click.option("--jurisdiction", default=None, help="Only instruments of this jurisdiction, by slug (e.g. eu).")
@@ -525,10 +571,11 @@ def serve(port: int, bind: str, timeout_s: int, data: Path | None) -> None:
               show_default=True, help="ics: iCalendar (RFC 5545) to subscribe to; atom: a feed of deadlines "
                                       "and of the ones an amendment moved.")
 @data_option
+@as_of_option
 @out_option
 @handle_errors
 def calendar_command(role: str | None, jurisdiction: str | None, instrument: str | None, start: str | None,
-                     end: str | None, fmt: str, data: Path | None, out: Path | None) -> None:
+                     end: str | None, fmt: str, data: Path | None, as_of: str | None, out: Path | None) -> None:
     """The deadline calendar: the days from which parts of instruments start
     to apply, as their timetables stand (amendments included), with the roles
     they bind and how many obligations start that day."""
@@ -537,7 +584,7 @@ def calendar_command(role: str | None, jurisdiction: str | None, instrument: str
 
     wanted = {"role": role, "jurisdiction": jurisdiction, "instrument": instrument, "from": start, "to": end}
     get("deadlines").bindings({k: v for k, v in wanted.items() if v})  # bad values fail before loading
-    result = render(calendar(_graph(data), role=role, jurisdiction=jurisdiction, instrument=instrument,
+    result = render(calendar(_graph(data, as_of=as_of), role=role, jurisdiction=jurisdiction, instrument=instrument,
                              start=start, end=end), fmt)
     _emit(result, out)
 

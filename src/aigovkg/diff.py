@@ -1,6 +1,7 @@
 """Compare two versions of the graph: what changed per topic and per instrument.
 
-Each side is a folder (a copy of ``graph/``) or a git revision of the
+Each side is a release (``0.1.0``, see :mod:`aigovkg.releases`), a folder
+(a copy of ``graph/``) or a git revision of the
 repository the command runs in; a revision's ``graph/`` is read with
 ``git archive`` into a temporary folder. Both sides are loaded strictly with
 the loader (and the current ontology) and compared through named queries, not
@@ -11,7 +12,7 @@ tensions and relations added or removed; instrument facts changed.
     >>> from aigovkg import resources
     >>> d = diff(str(resources.graph_dir()), str(resources.graph_dir()))
     >>> d.changes, d.new.version
-    ((), '0.2.0')
+    ((), '0.3.0')
 """
 
 from __future__ import annotations
@@ -314,12 +315,27 @@ def _titled(record: _Record, labels: Mapping[str, str]) -> _Record:
     return record
 
 
+def _release(spec: str) -> str | None:
+    """The release date of a release named by its version (``0.1.0``), if it is
+    one and no folder of that name exists; else None."""
+    if Path(spec).exists():
+        return None
+    from aigovkg.releases import releases
+
+    return next((r.issued for r in releases() if r.version == spec), None)
+
+
 def diff(old: str, new: str, *, topic: str | None = None, repo: Path | None = None) -> GraphDiff:
-    """Compare the graphs named by ``old`` and ``new`` (folders or git revisions)."""
+    """Compare the graphs named by ``old`` and ``new`` (releases such as
+    ``0.1.0``, folders or git revisions)."""
     if topic is not None:
         topic = Param("topic", "topic", False, "").to_term(topic).value[len(TOPIC):]
     snaps: list[_Snapshot] = []
     for spec in (old, new):
+        released = _release(spec)
+        if released is not None:
+            snaps.append(snapshot(load(as_of=spec), f"release {spec} ({released})", topic=topic))
+            continue
         with checkout(spec, repo=repo) as (folder, label):
             snaps.append(snapshot(load(folder), label, topic=topic))
     if topic is not None and not any(topic in s.topic_labels for s in snaps):

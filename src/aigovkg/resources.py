@@ -35,6 +35,11 @@ def queries_dir() -> Path:
     return data_root() / "queries"
 
 
+def releases_dir() -> Path:
+    """Earlier releases of the graph, as gzipped N-Quads (see releases/README.md)."""
+    return data_root() / "releases"
+
+
 def ontology_file() -> Path:
     return ontology_dir() / "aigov.ttl"
 
