@@ -17,7 +17,6 @@ CASES: list[tuple[str, str, int]] = [
     ("iri-u-escaped-space", "<http://example.org/\\u0020> ex:p ex:o .\n", 3),
     ("iri-braces", "<http://example.org/{abc}> ex:p ex:o .\n", 3),
     ("iri-unterminated", "<http://example.org/a ex:p ex:o .\n", 3),
-    ("iri-relative", "<relative> ex:p ex:o .\n", 3),
     # string escapes and unicode
     ("string-bad-escape", 'ex:s ex:p "bad \\q escape" .\n', 3),
     ("string-bad-u-escape", 'ex:s ex:p "\\uWXYZ" .\n', 3),

@@ -7,7 +7,10 @@ line and column, and nothing is loaded. The graph is RDF 1.1: RDF 1.2 syntax
 are NUL bytes, ill-typed XSD literals and blank nodes nested or chained deeper
 than ``MAX_BLANK_DEPTH`` (their canonical labelling would take time and memory
 without bound). A UTF-8 byte-order mark at the start of a file is skipped.
-Every subject remembers the files that describe it, so that validation can
+Relative IRIs resolve against ``BASE_IRI``, the dataset's namespace, unless
+the file states its own ``@base``: the files are one graph split for editing,
+so a triple means the same in whichever file it sits and on whichever machine
+it is loaded. Every subject remembers the files that describe it, so that validation can
 name the file behind a violation.
 """
 
@@ -25,7 +28,11 @@ import pyoxigraph as ox
 from aigovkg import resources
 from aigovkg._literals import XSD, ill_typed
 from aigovkg.errors import InputError
+from aigovkg.namespaces import ID
 
+#: The base IRI of every loaded file that does not state its own (``@base``):
+#: the dataset's namespace, so ``<instrument/eu-ai-act>`` is ``inst:eu-ai-act``.
+BASE_IRI = ID
 MAX_BLANK_DEPTH = 64
 _BOM = b"\xef\xbb\xbf"
 # Turtle tokens inside which RDF 1.2 markers mean nothing: strings, IRIs,
@@ -89,7 +96,8 @@ class LoadedGraph:
             citing: dict[str, list[Path]] = {}  # IRIs only ever objects (a cited document): where they are cited
             for loaded in self.files:
                 # A plain parse, without the load checks.
-                for quad in ox.parse(_read(loaded.path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True):
+                for quad in ox.parse(_read(loaded.path), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI,
+                                     rename_blank_nodes=True):
                     if isinstance(quad.subject, ox.NamedNode):
                         owners = subjects.setdefault(quad.subject.value, [])
                         if not owners or owners[-1] != loaded.path:
@@ -134,7 +142,7 @@ def parse_turtle(path: Path) -> list[ox.Quad]:
         line, column = _position(prefix, len(prefix))
         raise InputError(f"{path}:{line}:{column}: Turtle syntax error: a NUL byte (is this a binary file?)")
     with _turtle_errors(path):
-        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True,
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI, rename_blank_nodes=True,
                               without_named_graphs=True))
     _check_rdf11(path, data, quads)
     _check_literals(path, data, quads)
@@ -306,7 +314,7 @@ def _load_into(store: ox.Store, path: Path) -> None:
         store.extend(parse_turtle(path))
         return
     with _turtle_errors(path):
-        store.load(data, format=ox.RdfFormat.TURTLE)
+        store.load(data, format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI)
 
 
 _TYPED = " ".join(f"<{XSD}{name}>" for name in ("integer", "decimal", "boolean", "double", "float", "gYear",
