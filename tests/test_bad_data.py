@@ -15,6 +15,7 @@ import pytest
 import aigovkg
 from aigovkg import resources
 from aigovkg.errors import InputError
+from aigovkg.export import PARSE_FORMAT, ExportFormat
 from aigovkg.loader import MAX_BLANK_DEPTH, load_graph, parse_turtle
 
 from ._measure import GB, run_measured
@@ -42,14 +43,14 @@ def _one_line_error(result, name: str = "broken.ttl") -> re.Match[str]:
 
 
 def test_malformed_case_count():
-    assert len(CASES) == 65
+    assert len(CASES) == 64
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
-@pytest.mark.reliability("Malformed Turtle: 65 cases covering the W3C negative syntax categories (bad IRIs and "
+@pytest.mark.reliability("Malformed Turtle: 64 cases covering the W3C negative syntax categories (bad IRIs and "
                          "\\u escapes, bad string escapes and unicode, undefined or malformed prefixes and base, "
                          "literal or blank node or collection as subject/predicate, N3 extras, bad literals and "
-                         "numbers, missing `.`), RDF 1.2 syntax, NUL bytes",
+                         "numbers, missing `.`), RDF 1.2 syntax, a NUL byte between terms",
                          "`aigovkg validate --data` exits 2 with one line `file:line:col: ...`, no traceback")
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_malformed_turtle_is_refused_with_file_line_column(case, tmp_path: Path):
@@ -84,6 +85,70 @@ def test_relative_iris_resolve_against_the_dataset_namespace(tmp_path: Path):
         f"<{ID}instrument/x> <{EX}p> <{ID}> .",
     ]
     assert str(tmp_path) not in result.stdout  # no file: IRI of this machine
+
+
+# U+0000 inside strings, escaped and as a raw byte in each kind of string, and in a comment: valid Turtle.
+NUL_STRINGS = HEADER + 'ex:s ex:p "a\\u0000b", "c\x00d", """e\x00f""", \'g\x00h\' . # a \x00 in a comment\n'
+TEXT_DUMPS = [f for f in ExportFormat if f is not ExportFormat.RDFXML]
+
+
+@pytest.mark.reliability("NUL characters inside strings (`\"a\\u0000b\"`, a raw NUL byte in short, long and "
+                         "single-quoted strings and in a comment), valid Turtle that was refused",
+                         "loads and validates; the Turtle, N-Triples, N-Quads, TriG and JSON-LD dumps read back "
+                         "with the same strings; RDF/XML, which cannot carry U+0000, is refused in one line naming "
+                         "the file, node and property (exit 2); a NUL byte between terms is a syntax error at its "
+                         "line and column")
+def test_nul_inside_strings_loads_and_every_dump_keeps_it(tmp_path: Path):
+    data = tmp_path / "data"
+    _write(data, "nul.ttl", NUL_STRINGS)
+    result = run_cli("validate", "--data", str(data))
+    assert result.returncode == 0 and result.stdout.startswith("valid: "), result.stdout + result.stderr
+    expected = ["a\x00b", "c\x00d", "e\x00f", "g\x00h"]
+    assert len(TEXT_DUMPS) == 5
+    for fmt in TEXT_DUMPS:
+        out = tmp_path / f"dump.{fmt.value}"
+        result = run_cli("export", "--format", fmt.value, "--data", str(data), "--out", str(out))
+        assert result.returncode == 0, (fmt, result.stderr)
+        assert b"\x00" not in out.read_bytes(), fmt
+        quads = ox.parse(out.read_bytes(), format=PARSE_FORMAT[fmt])
+        assert sorted(q.object.value for q in quads if q.subject == ox.NamedNode(EX + "s")) == expected, fmt
+    result = run_cli("export", "--format", "rdfxml", "--data", str(data), "--out", str(tmp_path / "dump.rdf"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"aigovkg: error: {data / 'nul.ttl'}: {EX}s {EX}p: RDF/XML cannot carry U+0000 "
+                             "(XML 1.0 has no way to write it); the Turtle, N-Triples, N-Quads, TriG and JSON-LD "
+                             "dumps carry it\n")
+    assert not (tmp_path / "dump.rdf").exists()
+    _write(data, "nul.ttl", HEADER + "ex:s ex:p\x00 ex:o .\n")
+    result = run_cli("validate", "--data", str(data))
+    assert _one_line_error(result, "nul.ttl").groups() == ("3", "10")
+    assert "a NUL byte outside a string or comment" in result.stderr
+
+
+@pytest.mark.reliability("A NUL (`\\u0000`) in an instrument's label through `topic --format html`, the site's "
+                         "pages and pictures, `site` and `build` (HTML and SVG got it raw)",
+                         "HTML and SVG show U+FFFD, never a NUL byte; `site` and `build`, which write the RDF/XML "
+                         "dump, refuse in one line naming the file (exit 2) and write nothing")
+def test_nul_in_a_label_shows_as_the_replacement_character(data_copy: Path, tmp_path: Path):
+    path = data_copy / "instruments" / "eu-ai-act.ttl"
+    path.write_text(path.read_text(encoding="utf-8").replace('"EU AI Act"@en', '"EU AI\\u0000Act"@en'),
+                    encoding="utf-8")
+    result = run_cli("topic", "international-coordination", "--format", "html", "--data", str(data_copy))
+    assert result.returncode == 0, result.stderr
+    assert "\x00" not in result.stdout and "EU AI\ufffdAct" in result.stdout
+    from aigovkg.render.site import write_site
+
+    written: dict[str, str | bytes] = {}
+    write_site(aigovkg.load(data_copy), lambda rel, text: written.__setitem__(rel, text))
+    shown = {rel: text for rel, text in written.items() if rel.endswith((".html", ".svg"))}
+    assert len(shown) > 50 and not [rel for rel, text in shown.items() if "\x00" in str(text)]
+    assert "EU AI\ufffdAct" in str(shown["instruments/eu-ai-act.html"])
+    for command in ("site", "build"):
+        out = tmp_path / command
+        result = run_cli(command, "--data", str(data_copy), "--out", str(out))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"aigovkg: error: {path}: ") and result.stderr.count("\n") == 1
+        assert "RDF/XML cannot carry U+0000" in result.stderr
+        assert not out.exists()
 
 
 ILL_TYPED = [

@@ -16,7 +16,7 @@ from .conftest import run_cli
 
 MDX = Path(__file__).parent / "mdx"
 HOSTILE = ["NO", "0012", "yes", "{process.exit(1)}", "<script>alert(1)</script>", "a: b # c", 'quote "x"',
-           "null", "~", "1e3", "[not, a, list]", "line\nbreak", "- dash", "@at", "`tick`", "&amp;"]
+           "null", "~", "1e3", "[not, a, list]", "line\nbreak", "- dash", "@at", "`tick`", "&amp;", "nul\x00inside"]
 
 
 def _front_matter(text: str) -> dict:
@@ -41,7 +41,7 @@ def hostile_wiki(tmp_path_factory) -> tuple[Path, list[str]]:
     for path, label in zip(sorted((data / "instruments").glob("*.ttl")), HOSTILE, strict=False):
         text = path.read_text(encoding="utf-8")
         old = re.search(r'rdfs:label ("(?:[^"\\]|\\.)*")@en ;', text).group(1)
-        new = '"' + label.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        new = '"' + label.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\x00", "\\u0000") + '"'
         path.write_text(text.replace(old + "@en", new + "@en"), encoding="utf-8")
         labels[path.stem] = label
     out = tmp_path_factory.mktemp("wiki") / "wiki"
@@ -51,12 +51,12 @@ def hostile_wiki(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 def test_hostile_label_count():
-    assert len(HOSTILE) == 16
+    assert len(HOSTILE) == 17
 
 
 def test_front_matter_round_trips_hostile_labels_exactly(hostile_wiki):
     out, labels = hostile_wiki
-    assert len(labels) == 16
+    assert len(labels) == 17
     for slug, label in labels.items():
         fields = _front_matter((out / "instruments" / f"{slug}.mdx").read_text(encoding="utf-8"))
         assert fields["title"] == label
@@ -79,6 +79,20 @@ def test_hostile_text_stays_text(hostile_wiki):
     index = (out / "index.mdx").read_text(encoding="utf-8")
     assert "<script>" not in index and "{process.exit(1)}" not in index
     assert "\\<script\\>" in index and "\\{process.exit(1)\\}" in index
+
+
+@pytest.mark.reliability("A NUL (`\\u0000`) in an instrument's label through `aigovkg wiki` (it was written raw "
+                         "into the MDX)", "the front matter reads it back exactly (`\"\\u0000\"`); the body shows "
+                         "U+FFFD; no page holds a NUL byte; every page compiles")
+def test_a_nul_in_a_label_shows_as_the_replacement_character(hostile_wiki):
+    out, labels = hostile_wiki
+    slug = next(slug for slug, label in labels.items() if "\x00" in label)
+    page = (out / "instruments" / f"{slug}.mdx").read_text(encoding="utf-8")
+    assert _front_matter(page)["title"] == "nul\x00inside"
+    assert "nul\ufffdinside" in page.split("\n---\n", 1)[1]
+    pages = sorted(out.rglob("*.mdx"))
+    assert len(pages) == 56
+    assert not [p for p in pages if b"\x00" in p.read_bytes()]
 
 
 def test_relative_links_resolve(tmp_path):

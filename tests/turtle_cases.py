@@ -80,8 +80,7 @@ CASES: list[tuple[str, str, int]] = [
     ("rdf12-annotation", "ex:a ex:b ex:c {| ex:p ex:o |} .\n", 3),
     ("rdf12-base-direction", 'ex:s ex:p "text"@en--ltr .\n', 3),
     ("rdf12-version", 'VERSION "1.2"\nex:s ex:p ex:o .\n', 3),
-    # bytes that are never Turtle
-    ("nul-byte-in-string", 'ex:s ex:p "a\x00b" .\n', 3),
+    # a NUL byte where the grammar has no place for it (inside strings and comments it loads)
     ("nul-byte-between-terms", "ex:s ex:p\x00 ex:o .\n", 3),
 ]
 

@@ -195,7 +195,7 @@ def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     canonical = canonical_store(kg.loaded.store)
     for fmt in ExportFormat:
         with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
-            write(canonical, fmt, handle)
+            write(canonical, fmt, handle, files_of=kg.loaded.files_of)
     del canonical
     stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
     stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")

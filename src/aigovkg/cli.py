@@ -408,7 +408,8 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
     from aigovkg.export import dump
     from aigovkg.loader import load_graph
 
-    data_bytes = dump(load_graph(data).store, fmt)
+    loaded = load_graph(data)
+    data_bytes = dump(loaded.store, fmt, files_of=loaded.files_of)
     if out is None:
         click.echo(data_bytes.decode("utf-8"), nl=False)
     else:

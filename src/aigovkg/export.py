@@ -4,22 +4,31 @@ Same graph, same bytes: triples are sorted, blank nodes get canonical labels
 (RDFC-1.0), prefixes are the curated ones, and JSON-LD is compacted with the
 shipped context (``ontology/context.jsonld``), embedded so that nothing is
 fetched from the network.
+
+A literal holding a character XML 1.0 cannot carry (U+0000, other C0
+controls but tab, line feed and carriage return, U+FFFE, U+FFFF) has no
+RDF/XML form: the RDF/XML writer refuses it, naming the node and property,
+instead of writing XML that no parser accepts. The other formats escape it.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
 from aigovkg import resources
-from aigovkg.namespaces import PREFIXES
+from aigovkg._text import first_unwritable
+from aigovkg.errors import InputError
+from aigovkg.namespaces import PREFIXES, curie
 
 
 class ExportFormat(StrEnum):
@@ -140,16 +149,20 @@ def serialize(triples: Iterable[ox.Triple], fmt: ExportFormat | str = ExportForm
     return _written(canonicalize(triples), ExportFormat(fmt))
 
 
-def _written(canonical: Canonical, fmt: ExportFormat) -> bytes:
+def _written(canonical: Canonical, fmt: ExportFormat, *, files_of: FilesOf | None = None) -> bytes:
     """What ``write`` writes, as bytes."""
     buffer = io.BytesIO()
-    write(canonical, fmt, buffer)
+    write(canonical, fmt, buffer, files_of=files_of)
     return buffer.getvalue()
 
 
-def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO) -> None:
+FilesOf = Callable[[str], tuple[Path, ...]]
+
+
+def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO, *, files_of: FilesOf | None = None) -> None:
     """Write a graph in canonical form to ``output`` in one format, streaming:
-    triples are parsed from the canonical text as the serializer asks for them."""
+    triples are parsed from the canonical text as the serializer asks for them.
+    ``files_of`` names the files behind a node in an error."""
     prefixes = dict(PREFIXES)
     if fmt in (ExportFormat.NTRIPLES, ExportFormat.NQUADS):
         # Default-graph quads are N-Triples lines in N-Quads: the text itself.
@@ -159,9 +172,33 @@ def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO) -> None:
     elif fmt is ExportFormat.TRIG:
         ox.serialize(canonical.quads(), output, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     elif fmt is ExportFormat.RDFXML:
+        _check_xml_writable(canonical, files_of)
         ox.serialize(canonical.triples(), output, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
     else:
         _write_jsonld(canonical, output)
+
+
+# How N-Triples writes a character XML 1.0 cannot carry (it escapes every one):
+# a cheap screen of the text; a match may also be an escaped backslash and a "u".
+_NT_UNWRITABLE = re.compile(rb"\\u00(?:0[0-8BCEF]|1[0-9A-F])|\\[bf]|\\uFFF[EF]")
+
+
+def _check_xml_writable(canonical: Canonical, files_of: FilesOf | None) -> None:
+    """Refuse a graph with a literal that RDF/XML cannot carry, naming it."""
+    if not _NT_UNWRITABLE.search(canonical.text):
+        return
+    for triple in canonical.triples():
+        term = triple.object
+        char = first_unwritable(term.value) if isinstance(term, ox.Literal) else None
+        if char is not None:
+            subject = triple.subject
+            name = curie(subject.value) if isinstance(subject, ox.NamedNode) else str(subject)
+            files = files_of(subject.value) if files_of and isinstance(subject, ox.NamedNode) else ()
+            where = "".join(f"{path}, " for path in files[:-1]) + (f"{files[-1]}: " if files else "")
+            raise InputError(
+                f"{where}{name} {curie(triple.predicate.value)}: RDF/XML cannot carry U+{ord(char):04X} "
+                "(XML 1.0 has no way to write it); the Turtle, N-Triples, N-Quads, TriG and JSON-LD dumps carry it"
+            )
 
 
 # Subjects are compacted about this many bytes of N-Triples at a time (whole subjects each time).
@@ -237,9 +274,10 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     output.write(b"\n  ]\n}\n")
 
 
-def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
-    """The whole graph in one of the export formats."""
-    return _written(canonical_store(store), ExportFormat(fmt))
+def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE, *, files_of: FilesOf | None = None) -> bytes:
+    """The whole graph in one of the export formats (``files_of`` names the
+    files behind a node in an error)."""
+    return _written(canonical_store(store), ExportFormat(fmt), files_of=files_of)
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:

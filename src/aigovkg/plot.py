@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aigovkg._text import displayable
 from aigovkg.api import KnowledgeGraph
 from aigovkg.errors import UsageError
 
@@ -68,13 +69,13 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None, rows: list[dict[st
     cmap = ListedColormap([COLOURS[level] for level in LEVELS])
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(LEVELS) - 0.5, aspect="auto", interpolation="nearest")
     if len(topics) <= MAX_COLUMNS:
-        ax.set_xticks(range(len(topics)), [label for label, _ in topics], rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(range(len(topics)), [displayable(label) for label, _ in topics], rotation=45, ha="right", fontsize=8)
         ax.set_xticks([x - 0.5 for x in range(1, len(topics))], minor=True)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{len(topics):,} topics, by name (too many to label)", fontsize=8)
     if len(instruments) <= MAX_ROWS:
-        ax.set_yticks(range(len(instruments)), [label[:60] for label, _ in instruments], fontsize=7)
+        ax.set_yticks(range(len(instruments)), [displayable(label[:60]) for label, _ in instruments], fontsize=7)
         ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
     else:
         ax.set_yticks([])
@@ -130,7 +131,7 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None, graph: 
         nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=500,
                                node_color=[CLUSTER_COLOURS[cluster_of.get(n, 0) % len(CLUSTER_COLOURS)] for n in nodes])
         nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7,
-                                labels={n: graph.nodes[n].get("label", n)[:40] for n in nodes})
+                                labels={n: displayable(graph.nodes[n].get("label", n)[:40]) for n in nodes})
     title = "Forum-shopping and other tensions, coloured by cluster" if kind == "tensions" else \
         "Topics by similarity of coverage (3 nearest each), coloured by cluster"
     ax.set_title(f"{title}; modularity {found.modularity:.2f}{shown}", fontsize=10)

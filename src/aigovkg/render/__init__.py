@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+import markupsafe
 
 from aigovkg._output import file_name
+from aigovkg._text import XML_FORBIDDEN, displayable
 from aigovkg.errors import InputError
 from aigovkg.model import TopicPage
 from aigovkg.namespaces import curie
@@ -120,9 +122,23 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def _shown(value: object) -> object:
+    """Every value a template writes, with the characters XML 1.0 cannot carry
+    (U+0000, other C0 controls) shown as U+FFFD: HTML, SVG and MDX get none raw.
+
+    >>> _shown("EU AI\\x00Act")
+    'EU AI\\ufffdAct'
+    """
+    if isinstance(value, str) and XML_FORBIDDEN.search(value):
+        text = displayable(value)
+        return markupsafe.Markup(text) if isinstance(value, markupsafe.Markup) else text
+    return value
+
+
 @cache
 def _environment(kind: str) -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=_shown,
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=(kind == "html"),
         trim_blocks=True,
