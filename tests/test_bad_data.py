@@ -151,6 +151,54 @@ def test_nul_in_a_label_shows_as_the_replacement_character(data_copy: Path, tmp_
         assert not out.exists()
 
 
+def _zone_the_dates(data: Path) -> None:
+    """Put time zones on the EU AI Act's dates and on the release date of the copy ``data``."""
+    path = data / "instruments" / "eu-ai-act.ttl"
+    text = path.read_text(encoding="utf-8")
+    zoned = text.replace('"2024-06-13"^^xsd:date', '"2024-06-13Z"^^xsd:date').replace(
+        '"2024-08-01"^^xsd:date', '"2024-08-01+02:00"^^xsd:date')
+    assert zoned.count("2024-06-13Z") == 2 and zoned.count("2024-08-01+02:00") == 4  # the facts and their attestations
+    path.write_text(zoned, encoding="utf-8")
+    dataset = data / "dataset.ttl"
+    dataset.write_text(dataset.read_text(encoding="utf-8").replace('"2026-12-05"^^xsd:date', '"2026-12-05Z"^^xsd:date'),
+                       encoding="utf-8")
+
+
+@pytest.mark.reliability('Dates with a time zone (`"2024-06-13Z"^^xsd:date`, `"2024-08-01+02:00"`) on an '
+                         "instrument and on the release (validated, then `build`, `site` and `wiki` ended in a "
+                         "traceback)", "`validate` and `build` fail (exit 1) naming the file, node, property and "
+                         "rule `aigov:DatesHaveNoTimeZone` (a legal date is a calendar day); `site`, `wiki`, "
+                         "`stats`, `topic` and `diff`, which do not validate, show each date as written and compare "
+                         "it by its day, without a traceback")
+def test_a_date_with_a_time_zone_is_refused_by_validation_and_read_elsewhere(data_copy: Path, tmp_path: Path):
+    _zone_the_dates(data_copy)
+    result = run_cli("validate", "--data", str(data_copy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    rel = "graph/instruments/eu-ai-act.ttl"
+    for prop in ("dateAdopted", "dateInForce", "statusDate"):
+        assert f"{rel}: inst:eu-ai-act [aigov:{prop}]: aigov:DatesHaveNoTimeZone: aigov:{prop} is a calendar day" \
+            in result.stdout, result.stdout
+    assert "graph/dataset.ttl: https://w3id.org/aigovkg/id/dataset [dcterms:issued]: aigov:DatesHaveNoTimeZone" \
+        in result.stdout, result.stdout
+    result = run_cli("build", "--data", str(data_copy), "--out", str(tmp_path / "build"))
+    assert result.returncode == 1 and "nothing was written" in result.stderr and not (tmp_path / "build").exists()
+    runs = {
+        "site": ["site", "--out", str(tmp_path / "site")],
+        "wiki": ["wiki", "--out", str(tmp_path / "wiki")],
+        "stats": ["stats", "--format", "json"],
+        "topic": ["topic", "international-coordination", "--format", "json"],
+        "diff": ["diff", str(resources.graph_dir()), str(data_copy)],
+        "atom": ["diff", str(resources.graph_dir()), str(data_copy), "--format", "atom", "--topic",
+                 "international-coordination"],
+    }
+    for name, args in runs.items():
+        result = run_cli(*args, "--data", str(data_copy)) if name not in ("diff", "atom") else run_cli(*args)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (name, result.stderr[-2000:])
+    page = (tmp_path / "site" / "instruments" / "eu-ai-act.html").read_text(encoding="utf-8")
+    assert "adopted 2024-06-13Z" in page and "(2026-12-05Z)" in page
+    assert 'date_adopted: "2024-06-13Z"' in (tmp_path / "wiki" / "instruments" / "eu-ai-act.mdx").read_text()
+
+
 ILL_TYPED = [
     ("date", 'ex:s ex:p "2024-02-30"^^xsd:date .\n', "2024-02-30", "not a valid xsd:date (no such day)"),
     ("integer", 'ex:s ex:p "abc"^^xsd:integer .\n', "abc", "not a valid xsd:integer"),
