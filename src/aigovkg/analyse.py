@@ -24,6 +24,8 @@ from typing import Any
 import networkx as nx
 
 from aigovkg.api import KnowledgeGraph
+from aigovkg.errors import InputError
+from aigovkg.namespaces import TOPIC
 
 LEVEL_WEIGHT: Mapping[str, float] = {"governs": 1.0, "implicit": 0.5, "silent": 0.0, "conflicts": -1.0}
 SEED = 42
@@ -93,7 +95,9 @@ def topic_graph(kg: KnowledgeGraph, *, source: str | None = None,
 
 def similarity_graph(vectors: Mapping[str, Mapping[str, float]], labels: Mapping[str, str],
                      instrument_labels: Mapping[str, str] | None = None) -> nx.Graph:
-    graph = nx.Graph()
+    """Topics linked by cosine similarity; every pair with anything in common
+    is linked, so the graph is marked dense (:func:`clusters` thins it)."""
+    graph = nx.Graph(dense=True)
     for topic in sorted(vectors):
         graph.add_node(topic, label=labels.get(topic, topic), kind="topic")
     topics = sorted(vectors)
@@ -107,9 +111,15 @@ def similarity_graph(vectors: Mapping[str, Mapping[str, float]], labels: Mapping
 
 
 def related_topics(graph: nx.Graph, topic: str, *, top: int = 5) -> list[Related]:
-    """The topics most similar to ``topic``, best first (ties by label)."""
+    """The topics most similar to ``topic`` (a slug such as synthetic-content,
+    a CURIE topic:synthetic-content or the full IRI), best first (ties by label).
+    A topic the graph does not hold is an error, not an empty list."""
     if topic not in graph:
-        return []
+        slug = topic.removeprefix("topic:").removeprefix(TOPIC)
+        if TOPIC + slug not in graph:
+            known = ", ".join(sorted(str(n).removeprefix(TOPIC) for n in graph))
+            raise InputError(f"no topic {topic!r} in this graph; topics: {known}")
+        topic = TOPIC + slug
     found = [
         Related(other, graph.nodes[other]["label"], data["weight"], tuple(data["drivers"]), data["shared"])
         for other, data in graph[topic].items()
@@ -217,7 +227,11 @@ class Clusters:
 
 def clusters(graph: nx.Graph, *, seed: int = SEED) -> Clusters:
     """Communities by Louvain with a fixed seed (deterministic), their
-    modularity, and the edges that bridge two communities."""
+    modularity, and the edges that bridge two communities. A dense similarity
+    graph (:func:`topic_graph`) is first thinned to each node's 3 strongest
+    edges (:func:`backbone`): whole, it is one community of modularity 0."""
+    if graph.graph.get("dense"):
+        graph = backbone(graph)
     nodes = induced(graph, [n for n in graph if graph.degree(n) > 0])
     if nodes.number_of_edges() == 0:
         return Clusters((), 0.0, ())

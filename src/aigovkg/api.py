@@ -66,8 +66,19 @@ class KnowledgeGraph:
         return self.results(name, **params).to_dataframe(curies=curies)
 
     def construct(self, name: str, /, **params: Any) -> list[ox.Triple]:
+        """Run a named CONSTRUCT or DESCRIBE query; its triples as pyoxigraph
+        :class:`~pyoxigraph.Triple` objects (``export.triples_to_text`` writes
+        them as Turtle or JSON-LD)."""
         named = _queries.get(name)
+        if named.form not in ("CONSTRUCT", "DESCRIBE"):
+            raise UsageError(f"query {name} is a {named.form} query; use kg.query() or kg.results()")
         return self.engine.construct(bind(named.text, named.bindings(params)))
+
+    @property
+    def queries(self) -> dict[str, str]:
+        """The named queries this graph answers, each with what it answers
+        (``kg.query(name, **params)`` runs one; ``aigovkg queries`` lists their parameters)."""
+        return {name: named.description for name, named in sorted(_queries.named_queries().items())}
 
     # ---------------------------------------------------------- ad-hoc queries
 
