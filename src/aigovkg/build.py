@@ -199,6 +199,13 @@ def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     del canonical
     stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
     stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
+    if kg.loaded.data_dir.resolve() == resources.graph_dir().resolve():
+        # The shipped graph's earlier releases, as published: one named graph each.
+        from aigovkg.releases import releases
+
+        for release in releases():
+            if release.path is not None:
+                stage(f"dumps/releases/{release.path.name}", release.path.read_bytes())
 
 
 def write_publishing(put: Put, *, site_url: str | None) -> None:
