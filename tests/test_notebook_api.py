@@ -27,7 +27,7 @@ def test_related_topics_by_slug_curie_or_iri(kg):
     by_iri = analyse.related_topics(graph, TOPIC + "synthetic-content")
     assert by_iri and analyse.related_topics(graph, "synthetic-content") == by_iri
     assert analyse.related_topics(graph, "topic:synthetic-content") == by_iri
-    with pytest.raises(InputError, match="no topic 'synthetic-contnet'.*synthetic-content"):
+    with pytest.raises(InputError, match=r"no topic 'synthetic-contnet'.*synthetic-content"):
         analyse.related_topics(graph, "synthetic-contnet")
 
 
