@@ -1,7 +1,9 @@
 """pySHACL, the reference engine, on the project's graphs: the data from the
-Oxigraph store, the shapes from a :class:`~aigovkg.shacl.ShapesGraph` (blank
-node labels kept, so that its report names the same shapes), optionally only
-some targeted shapes, and its report read back as pyoxigraph terms.
+Oxigraph store, with literals as the files wrote them; the shapes from a
+:class:`~aigovkg.shacl.ShapesGraph` (blank node labels kept, so that its
+report names the same shapes), optionally only some targeted shapes; and its
+report read back as pyoxigraph terms. rdflib is told not to rewrite literals
+in its canonical form as it reads either graph.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from contextlib import contextmanager
 import pyoxigraph as ox
 
 from aigovkg import shacl
+from aigovkg._as_written import AsWritten, written
+from aigovkg._literals import rdflib_as_written
 
 SH = shacl.SH
 _TARGETS = tuple(ox.NamedNode(SH + name) for name in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"))
@@ -34,13 +38,16 @@ def _quiet_rdflib():
         term_log.setLevel(level)
 
 
-def data_graph(store: ox.Store):
-    """The store's default graph as an rdflib graph (through N-Triples)."""
+def data_graph(store: ox.Store, *, as_written: AsWritten | None = None):
+    """The store's default graph as an rdflib graph (through N-Triples), with
+    each literal as the files wrote it where ``as_written`` (the loader's
+    record) says the store keeps another form, and rdflib told to keep it so."""
     import rdflib
 
-    data = ox.serialize((quad.triple for quad in store), format=ox.RdfFormat.N_TRIPLES)
+    triples = written((quad.triple for quad in store), as_written or {})
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     graph = rdflib.Graph()
-    with _quiet_rdflib():
+    with _quiet_rdflib(), rdflib_as_written():
         graph.parse(data=data, format="nt")
     return graph
 
@@ -78,17 +85,18 @@ def from_rdflib(term) -> shacl.Term:
 
 
 def shapes_graph(shapes: shacl.ShapesGraph, *, only: Collection[shacl.Term] | None = None):
-    """The shapes as an rdflib graph. With ``only``, the other targeted
+    """The shapes as an rdflib graph, literals as written. With ``only``, the other targeted
     shapes lose their targets (explicit and implicit), so pySHACL validates
     just these; the shapes they refer to stay whole."""
     import rdflib
 
     dropped = set() if only is None else set(shapes.node_shapes()) - set(only)
     graph = rdflib.Graph()
-    for quad in shapes.triples():
-        if quad.subject in dropped and _is_target(shapes, quad):
-            continue
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    with rdflib_as_written():
+        for quad in shapes.triples():
+            if quad.subject in dropped and _is_target(shapes, quad):
+                continue
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 

@@ -189,10 +189,10 @@ def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     format is streamed from it to its file (the large benchmark graph's dumps
     are gigabytes each: none is held in memory whole)."""
     from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, canonical_store, context, write
+    from aigovkg.export import SUFFIX, ExportFormat, canonical_graph, context, write
 
     assert kg.loaded is not None
-    canonical = canonical_store(kg.loaded.store)
+    canonical = canonical_graph(kg.loaded)
     for fmt in ExportFormat:
         with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
             write(canonical, fmt, handle, files_of=kg.loaded.files_of)

@@ -408,8 +408,7 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
     from aigovkg.export import dump
     from aigovkg.loader import load_graph
 
-    loaded = load_graph(data)
-    data_bytes = dump(loaded.store, fmt, files_of=loaded.files_of)
+    data_bytes = dump(load_graph(data), fmt)
     if out is None:
         click.echo(data_bytes.decode("utf-8"), nl=False)
     else:
@@ -512,7 +511,8 @@ def push(endpoint: str, store_url: str | None, update_url: str | None, graph_iri
     if graph_iri is not None:
         graph_iri = check_graph_iri(graph_iri)
     loaded = load_graph(data)
-    report = run(urls, dump(loaded.store, "ntriples"), triples=loaded.triples, graph=graph_iri, timeout=timeout)
+    report = run(urls, dump(loaded, "ntriples"), triples=loaded.triples, fewest=len(loaded.store), graph=graph_iri,
+                 timeout=timeout)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
     click.echo(f"pushed {report.triples} triples to {target} at {report.store} (HTTP {report.status})")
     if report.left_behind:

@@ -3,7 +3,8 @@
 Same graph, same bytes: triples are sorted, blank nodes get canonical labels
 (RDFC-1.0), prefixes are the curated ones, and JSON-LD is compacted with the
 shipped context (``ontology/context.jsonld``), embedded so that nothing is
-fetched from the network.
+fetched from the network. Literals are written as the files wrote them, also
+where Oxigraph's store keeps another form (see ``aigovkg._as_written``).
 
 A literal holding a character XML 1.0 cannot carry (U+0000, other C0
 controls but tab, line feed and carriage return, U+FFFE, U+FFFF) has no
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,8 +28,11 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 
 from aigovkg import resources
+from aigovkg._as_written import AsWritten, written
+from aigovkg._literals import rdflib_as_written
 from aigovkg._text import first_unwritable
 from aigovkg.errors import InputError
+from aigovkg.loader import LoadedGraph
 from aigovkg.namespaces import PREFIXES, curie
 
 
@@ -114,16 +119,34 @@ def canonicalize(triples: Iterable[ox.Triple]) -> Canonical:
     return Canonical(_sorted(lines), blank_nodes)
 
 
-def canonical_store(store: ox.Store) -> Canonical:
-    """All triples of the store in canonical form. A store of named IRIs and
-    literals only (what the loader makes) is dumped by Oxigraph straight to
-    N-Triples, without a Python object per triple."""
+def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None) -> Canonical:
+    """All triples of the store in canonical form; given the loader's
+    ``as_written``, with each literal as the files wrote it. A store of named
+    IRIs and literals only (what the loader makes) is dumped by Oxigraph
+    straight to N-Triples, without a Python object per triple."""
+    as_written = as_written or {}
     if not any(True for _ in store.named_graphs()) and not store.query(_ANY_BLANK_NODE):
         dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         lines = _bytes(dumped).splitlines(keepends=True)
         del dumped
+        if as_written:
+            lines = _lines_as_written(lines, as_written)
         return Canonical(_sorted(lines), False)
-    return canonicalize(quad.triple for quad in store)
+    return canonicalize(written((quad.triple for quad in store), as_written))
+
+
+def _lines_as_written(lines: list[bytes], as_written: AsWritten) -> list[bytes]:
+    """N-Triples lines with each stored triple's line replaced by the lines of
+    the triples as written."""
+    stored = {_bytes(ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES)) for triple in as_written}
+    kept = [line for line in lines if line not in stored]
+    triples = [triple for group in as_written.values() for triple in group]
+    return kept + _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+
+
+def canonical_graph(loaded: LoadedGraph) -> Canonical:
+    """The loaded graph, as the files wrote it, in canonical form."""
+    return canonical_store(loaded.store, as_written=loaded.as_written)
 
 
 _ANY_BLANK_NODE = "ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
@@ -239,6 +262,52 @@ class _KeepLabels(dict[str, str]):
         return key
 
 
+# rdflib writes xsd:integer, xsd:boolean and xsd:double literals as JSON numbers
+# and booleans, which JSON-LD reads back in canonical form ("01" as 1, so "1";
+# "1E0" as 1.0, so "1.0E0"). A literal written otherwise goes to rdflib under a
+# stand-in datatype, and gets its own back in the JSON: {"@value": "01", "type": "xsd:integer"}.
+_NATIVE = re.compile(rb'"([^"\\]*)"\^\^<http://www\.w3\.org/2001/XMLSchema#(integer|boolean|double)>')
+_STAND_IN = "urn:aigovkg:as-written:"
+
+
+def _reads_back(lexical: str, name: str) -> bool:
+    """Whether JSON-LD reads the JSON value rdflib writes for ``"lexical"^^xsd:name`` back as the same literal."""
+    if name == "boolean":
+        return lexical in ("true", "false")
+    if name == "integer":
+        return lexical == str(int(lexical)) and abs(int(lexical)) < 10**21  # larger: read back as a double
+    value = float(lexical)
+    return math.isfinite(value) and lexical == _jsonld_double(value)
+
+
+def _jsonld_double(value: float) -> str:
+    """The xsd:double JSON-LD makes of a JSON number with a fraction or exponent.
+
+    >>> _jsonld_double(1.0), _jsonld_double(-1.5e-7)
+    ('1.0E0', '-1.5E-7')
+    """
+    mantissa, exponent = f"{value:.15E}".split("E")
+    mantissa = mantissa.rstrip("0")
+    return f"{mantissa}{'0' if mantissa.endswith('.') else ''}E{int(exponent)}"
+
+
+def _stand_in(match: re.Match[bytes]) -> bytes:
+    if _reads_back(match.group(1).decode(), match.group(2).decode()):
+        return match.group(0)
+    return b'"%s"^^<%s%s>' % (match.group(1), _STAND_IN.encode(), match.group(2))
+
+
+def _own_datatypes(value: Any) -> Any:
+    """A compacted JSON-LD value with stand-in datatypes replaced by their own."""
+    if isinstance(value, list):
+        return [_own_datatypes(item) for item in value]
+    if isinstance(value, dict):
+        key = "type" if "type" in value else "@type"
+        if str(value.get(key, "")).startswith(_STAND_IN):
+            return {**value, key: "xsd:" + value[key][len(_STAND_IN):]}
+    return value
+
+
 def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     """JSON-LD compacted with the shipped context. rdflib compacts each
     subject's node object from that subject's triples alone, so the subjects
@@ -250,12 +319,14 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     nodes: list[tuple[str, str]] = []
     for chunk in _subject_chunks(canonical, _JSONLD_CHUNK):
         graph = rdflib.Graph()
-        graph.parse(data=chunk, format="nt", bnode_context=_KeepLabels())
+        with rdflib_as_written():
+            graph.parse(data=_NATIVE.sub(_stand_in, chunk), format="nt", bnode_context=_KeepLabels())
         doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
         del graph
         for found in doc.get("@graph", [doc] if "id" in doc or "@id" in doc else []):
             node = {k: v for k, v in found.items() if k != "@context"}
             for key, value in node.items():
+                node[key] = value = _own_datatypes(value)
                 if isinstance(value, list):
                     node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
             text = json.dumps(node, indent=2, ensure_ascii=False, sort_keys=True)
@@ -274,10 +345,12 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     output.write(b"\n  ]\n}\n")
 
 
-def dump(store: ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE, *, files_of: FilesOf | None = None) -> bytes:
-    """The whole graph in one of the export formats (``files_of`` names the
-    files behind a node in an error)."""
-    return _written(canonical_store(store), ExportFormat(fmt), files_of=files_of)
+def dump(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
+    """The whole graph in one of the export formats: a loaded graph as the files
+    wrote it (an error names the files behind a node), or a store as it holds it."""
+    if isinstance(graph, LoadedGraph):
+        return _written(canonical_graph(graph), ExportFormat(fmt), files_of=graph.files_of)
+    return _written(canonical_store(graph), ExportFormat(fmt))
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:

@@ -1,17 +1,20 @@
 """Load stage: Turtle files into an Oxigraph store, in memory by default or
 on disk (``store_dir``: a fraction of the memory, a few times slower to query).
 
-Parsing is strict (pyoxigraph): malformed Turtle is rejected with the file,
-line and column, and nothing is loaded. The graph is RDF 1.1: RDF 1.2 syntax
-(triple terms, reifiers, annotations, base directions, VERSION) is refused, as
-are NUL bytes outside strings and comments, ill-typed XSD literals and blank nodes nested or chained deeper
-than ``MAX_BLANK_DEPTH`` (their canonical labelling would take time and memory
-without bound). A UTF-8 byte-order mark at the start of a file is skipped.
-Relative IRIs resolve against ``BASE_IRI``, the dataset's namespace, unless
-the file states its own ``@base``: the files are one graph split for editing,
-so a triple means the same in whichever file it sits and on whichever machine
-it is loaded. Every subject remembers the files that describe it, so that validation can
-name the file behind a violation.
+Each file is parsed strictly (pyoxigraph), checked, and added to the store:
+malformed Turtle is rejected with the file, line and column, and nothing is
+loaded. The graph is RDF 1.1: RDF 1.2 syntax (triple terms, reifiers,
+annotations, base directions, VERSION) is refused, as are NUL bytes outside
+strings and comments, ill-typed XSD literals and blank nodes nested or chained
+deeper than ``MAX_BLANK_DEPTH`` (their canonical labelling would take time and
+memory without bound). A UTF-8 byte-order mark at the start of a file is
+skipped. Relative IRIs resolve against ``BASE_IRI``, the dataset's namespace,
+unless the file states its own ``@base``: the files are one graph split for
+editing, so a triple means the same in whichever file it sits and on whichever
+machine it is loaded. Literals the store keeps in another form than written
+(``"01"^^xsd:integer`` as ``"1"``: see ``aigovkg._as_written``) are recorded
+as written. Every subject remembers the files that describe it, so that
+validation can name the file behind a violation.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from types import MappingProxyType
 import pyoxigraph as ox
 
 from aigovkg import resources
-from aigovkg._literals import XSD, ill_typed
+from aigovkg._as_written import AsWritten, Recorder, written
+from aigovkg._literals import ill_typed
 from aigovkg.errors import InputError
 from aigovkg.namespaces import ID
 
@@ -53,13 +57,11 @@ _RDF12 = re.compile(
     r"|(?:^|(?<=[\s.]))(@version|version)(?=\s)",
     re.IGNORECASE | re.MULTILINE,
 )
+# Byte sequences without which a file holds no RDF 1.2 syntax (triple terms,
+# reified triples, annotations, reifiers, base directions) and no VERSION directive.
+_RDF12_MARKERS = (b"<<", b"{|", b"~", b"--ltr", b"--rtl", b"version")
 _RDF12_NAMES = {"<<": "triple terms (<< >>)", ">>": "triple terms (<< >>)", "{|": "annotations ({| |})",
                 "|}": "annotations ({| |})", "~": "reifiers (~)"}
-
-# Byte sequences without which a file holds no RDF 1.2 syntax (triple terms,
-# reified triples, annotations, reifiers, base directions) and no VERSION
-# directive; a file with any of them, even inside a string, is parsed carefully.
-_RDF12_MARKERS = (b"<<", b"{|", b"~", b"--ltr", b"--rtl", b"version")
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,19 @@ class LoadedGraph:
     store: ox.Store
     data_dir: Path
     files: tuple[LoadedFile, ...]
+    #: The store's triples whose literal the files wrote in another form
+    #: (``"01"^^xsd:integer``, stored as ``"1"``), each with the triples as written.
+    as_written: AsWritten = field(default_factory=dict, repr=False)
     _index: dict[str, tuple[Path, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def triples(self) -> int:
-        return len(self.store)
+        """How many triples the files say (the store may hold some as one)."""
+        return len(self.store) + sum(len(triples) - 1 for triples in self.as_written.values())
+
+    def written_triples(self) -> Iterator[ox.Triple]:
+        """Every triple as the files wrote it."""
+        return written((quad.triple for quad in self.store), self.as_written)
 
     @property
     def subject_files(self) -> Mapping[str, tuple[Path, ...]]:
@@ -95,9 +105,7 @@ class LoadedGraph:
             subjects: dict[str, list[Path]] = {}
             citing: dict[str, list[Path]] = {}  # IRIs only ever objects (a cited document): where they are cited
             for loaded in self.files:
-                # A plain parse, without the load checks.
-                for quad in ox.parse(_read(loaded.path), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI,
-                                     rename_blank_nodes=True):
+                for quad in _parse_plain(loaded.path):
                     if isinstance(quad.subject, ox.NamedNode):
                         owners = subjects.setdefault(quad.subject.value, [])
                         if not owners or owners[-1] != loaded.path:
@@ -133,9 +141,10 @@ def data_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def parse_turtle(path: Path) -> list[ox.Quad]:
-    """Parse one Turtle file strictly; an error names file, line and column."""
-    data = _read(path)
+def parse_turtle(path: Path, data: bytes | None = None) -> list[ox.Quad]:
+    """Parse one Turtle file (whose bytes are ``data``, when already read)
+    strictly; an error names file, line and column."""
+    data = _read(path) if data is None else data
     _check_nul(path, data)
     with _turtle_errors(path):
         quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI, rename_blank_nodes=True,
@@ -189,14 +198,18 @@ def _check_nul(path: Path, data: bytes) -> None:
 
 
 def _check_rdf11(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
-    """Refuse RDF 1.2 syntax, which pyoxigraph accepts: aigovkg data is RDF 1.1."""
+    """Refuse RDF 1.2 syntax, which pyoxigraph accepts: aigovkg data is RDF 1.1.
+    Only files whose bytes hold a marker of it are looked at quad by quad."""
+    lowered = data.lower()
+    if not any(marker in lowered for marker in _RDF12_MARKERS):
+        return
     rdf12 = any(
         isinstance(q.subject, ox.Triple)
         or isinstance(q.object, ox.Triple)
         or (isinstance(q.object, ox.Literal) and q.object.direction is not None)
         for q in quads
     )
-    if not rdf12 and b"version" not in data.lower():
+    if not rdf12 and b"version" not in lowered:
         return
     text = data.decode("utf-8", "replace")
     code = _SKIP.sub(lambda m: " " * len(m.group(0)), text)
@@ -269,29 +282,30 @@ def load_graph(
     if ontology:
         paths.insert(0, resources.ontology_file())
     paths.extend(extra_files)
-    loaded: list[LoadedFile] = []
-    if store_dir is not None:
-        # Every file checked as it is parsed: on disk, the store-wide checks of
-        # the fast path cost more than parsing (they decode every term).
-        store = _disk_store(Path(store_dir))
+    on_disk = store_dir is not None
+    store = _disk_store(Path(store_dir)) if store_dir is not None else ox.Store()
+    recorder = Recorder()
+    for path in paths:
+        quads = parse_turtle(path)
+        recorder.add(quads)
+        if on_disk:
+            store.bulk_extend(quads)
+        else:
+            store.extend(quads)
+        del quads
+    if recorder.needs_presence:
         for path in paths:
-            store.bulk_extend(parse_turtle(path))
-            loaded.append(LoadedFile(path))
+            recorder.add_present(quad.triple for quad in _parse_plain(path))
+    if on_disk:
         # The bulk loader leaves many small sorted files; merging them once
         # makes every later lookup cheaper (medium graph: 1.7 s, queries ~1.5x faster).
         store.optimize()
-        return LoadedGraph(store, data_dir, tuple(loaded))
-    store = ox.Store()
-    for path in paths:
-        _load_into(store, path)
-        loaded.append(LoadedFile(path))
-    if _store_needs_checking(store):
-        # Something is wrong somewhere: parse file by file for the exact place.
-        for path in paths:
-            parse_turtle(path)
-        raise InputError(f"{data_dir}: RDF 1.2 terms, ill-typed literals or deep blank nodes were loaded "
-                         "but no file could be named")  # pragma: no cover - the checks agree
-    return LoadedGraph(store, data_dir, tuple(loaded))
+    return LoadedGraph(store, data_dir, tuple(LoadedFile(path) for path in paths), recorder.as_written())
+
+
+def _parse_plain(path: Path) -> Iterator[ox.Quad]:
+    """A file parsed again, without the load checks (it was loaded: it passes them)."""
+    return iter(ox.parse(_read(path), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI, rename_blank_nodes=True))
 
 
 def _read(path: Path) -> bytes:
@@ -312,42 +326,6 @@ def _disk_store(folder: Path) -> ox.Store:
         return ox.Store(str(folder))
     except OSError as exc:
         raise InputError(f"{folder}: cannot create an on-disk store: {exc.strerror or exc}") from None
-
-
-def _load_into(store: ox.Store, path: Path) -> None:
-    """Parse one Turtle file straight into the store (blank nodes renamed, so
-    that ``_:b`` in two files stays two nodes). Files that may hold RDF 1.2
-    syntax or a VERSION directive (which leaves no trace in the store) take
-    the careful path, which finds and names it."""
-    data = _read(path)
-    lowered = data.lower()
-    if b"\x00" in data or any(marker in lowered for marker in _RDF12_MARKERS):
-        store.extend(parse_turtle(path))
-        return
-    with _turtle_errors(path):
-        store.load(data, format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI)
-
-
-_TYPED = " ".join(f"<{XSD}{name}>" for name in ("integer", "decimal", "boolean", "double", "float", "gYear",
-                                                 "date", "dateTime"))
-
-
-def _store_needs_checking(store: ox.Store) -> bool:
-    """The checks of parse_turtle that its files' bytes cannot settle, set-at-a-time
-    over the whole store: ill-typed literals (each distinct literal checked
-    once) and chains of blank nodes deeper than MAX_BLANK_DEPTH. (RDF 1.2
-    syntax cannot reach the store by the fast path: see _RDF12_MARKERS.)"""
-    literals = store.query(f"SELECT DISTINCT ?o WHERE {{ VALUES ?type {{ {_TYPED} }} ?s ?p ?o "
-                           f"FILTER(isLiteral(?o) && sameTerm(DATATYPE(?o), ?type)) }}")
-    for row in literals:  # type: ignore[union-attr]
-        term = row[0]
-        if ill_typed(term.value, term.datatype.value) is not None:
-            return True
-    pairs = store.query("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o)) }")
-    children: dict[str, list[str]] = {}
-    for row in pairs:  # type: ignore[union-attr]
-        children.setdefault(row[0].value, []).append(row[1].value)
-    return _deeper_than(children, MAX_BLANK_DEPTH)
 
 
 def _deeper_than(children: Mapping[str, list[str]], limit: int) -> bool:

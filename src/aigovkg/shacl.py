@@ -15,7 +15,11 @@ value shapes included; ``sh:datatype`` finds ill-typed literals (an
 ``xsd:byte`` outside -128..127 or not an integer). A shape it cannot translate
 (SHACL-SPARQL, a recursive shape, a blank node as a value to compare, ...) is
 not compiled: :func:`compile_shapes` lists it as a :class:`Fallback` with the
-reason, and the caller validates it with pySHACL and says so.
+reason, and the caller validates it with pySHACL and says so. So is a shape
+whose SPARQL would see a literal in the form the store keeps rather than the
+one written (``"01"^^xsd:integer`` as ``"1"``): one that reads a predicate
+holding such a literal in the data, or compares one of its own (``sh:in``,
+``sh:hasValue``) term for term.
 
 Most constraints of property shapes also get a *screen*: a cheaper ASK that
 must be true wherever the constraint has a violation (a failing value anywhere
@@ -32,11 +36,13 @@ import dataclasses
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
+from aigovkg._literals import stored_literal
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -305,6 +311,16 @@ def _term(term: Term) -> str:
     return str(term)
 
 
+def _compared_as_written(shape: Term, component: str, terms: list[Term]) -> None:
+    """Refuse a literal that ``component`` compares term for term with the
+    data when the store keeps it in another form: SPARQL on the store would
+    compare that form (``"1"^^xsd:boolean`` as ``"true"``, equal to ``true``)."""
+    for term in terms:
+        if isinstance(term, ox.Literal) and stored_literal(term) is not term:
+            raise Unsupported(f"{shape}: sh:{component} holds {term}, which SPARQL on the store reads as "
+                              f"{stored_literal(term)}")
+
+
 def _simple_path(path: str) -> bool:
     """A predicate or the inverse of one: the paths the screens understand."""
     return re.fullmatch(r"\^?<[^>]*>", path) is not None
@@ -492,9 +508,12 @@ class Compiler:
             regex = f"REGEX(STR({value}), {_term(parameter)}" + (f", {_term(flags)})" if flags else ")")
             return f"{values} FILTER(isBlank({value}) || !{regex})"
         if component == "in":
-            members = " ".join(_term(m) for m in self.shapes.items(parameter))
+            items = self.shapes.items(parameter)
+            _compared_as_written(shape, component, items)
+            members = " ".join(_term(m) for m in items)
             return f"{values} FILTER NOT EXISTS {{ VALUES {value} {{ {members} }} }}"
         if component == "hasValue":
+            _compared_as_written(shape, component, [parameter])
             if is_property:
                 return f"FILTER NOT EXISTS {{ {focus} {path} {_term(parameter)} . }}"
             return f"FILTER(!sameTerm({focus}, {_term(parameter)}))"
@@ -804,12 +823,15 @@ def _screen(component: str, pattern: str, values: str, path: str) -> tuple[str, 
     return None
 
 
-def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> Compiled:
+def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None,
+                   rewritten: Mapping[str, str] | None = None) -> Compiled:
     """Every constraint of every targeted shape as a SELECT over ``?focus``;
     given the ``data`` store, class membership uses its subclass closure.
     Constraints of property shapes carry a cheaper screen (see ``_screen``).
     A targeted shape that cannot be compiled, whole, is listed as a fallback
-    with the reason."""
+    with the reason; so is one that reads a predicate of ``rewritten`` (whose
+    literals the data store keeps in another form than the files wrote, each
+    with an example): its SPARQL would see the stored form."""
     compiler = Compiler(shapes, data=data)
     constraints: list[Constraint] = []
     fallbacks = []
@@ -817,10 +839,16 @@ def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> Comp
     for shape in shapes.node_shapes():
         found: dict[str, list[str]] = {}
         try:
-            constraints += compiler.compile_shape(shape, missing=found)
+            compiled = compiler.compile_shape(shape, missing=found)
         except Unsupported as reason:
             fallbacks.append(Fallback(shape, str(reason).removeprefix(f"{shape}: ")))
             continue
+        read = _reads_rewritten(compiled, rewritten or {})
+        if read is not None:
+            fallbacks.append(Fallback(shape, f"it reads <{read}>, on which the store keeps a literal in another form "
+                                             f"than written ({(rewritten or {})[read]})"))
+            continue
+        constraints += compiled
         for targets, operands in found.items():
             missing.setdefault(targets, []).extend(operands)
     # One scan of the targets tests all their minCount 1 constraints at once.
@@ -832,6 +860,16 @@ def compile_shapes(shapes: ShapesGraph, *, data: ox.Store | None = None) -> Comp
         dataclasses.replace(c, screen=merged[c.screen]) if c.screen in merged else c for c in constraints
     ]
     return Compiled(tuple(constraints), tuple(fallbacks))
+
+
+def _reads_rewritten(constraints: list[Constraint], rewritten: Mapping[str, str]) -> str | None:
+    """The first predicate of ``rewritten`` the constraints' queries read, if
+    any (``sh:closed`` reads every predicate of its focus nodes)."""
+    for constraint in constraints:
+        for predicate in sorted(rewritten):
+            if constraint.path_variable is not None or f"<{predicate}>" in constraint.sparql:
+                return predicate
+    return None
 
 
 def run(store: ox.Store, constraints: tuple[Constraint, ...] | list[Constraint], *,

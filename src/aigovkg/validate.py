@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from aigovkg import _pyshacl, resources, shacl
 from aigovkg import queries as _queries
+from aigovkg._as_written import AsWritten, rewritten_predicates
 from aigovkg.loader import LoadedGraph
 from aigovkg.namespaces import curie
 from aigovkg.store import EmbeddedEngine
@@ -58,7 +59,8 @@ class ValidationReport:
     triples: int
     shapes_checked: int
     checks_run: int = 0
-    #: One line per shape the fast engine left to pySHACL, with the reason.
+    #: What validation did about literals the store keeps in another form than
+    #: written, then one line per shape the fast engine left to pySHACL, with the reason.
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -107,24 +109,29 @@ class ShapesOutcome:
     fallbacks: tuple[shacl.Fallback, ...] = ()
 
 
-def check_shapes(data: ox.Store, shapes: shacl.ShapesGraph, *, engine: str = "fast") -> ShapesOutcome:
+def check_shapes(data: ox.Store, shapes: shacl.ShapesGraph, *, engine: str = "fast",
+                 as_written: AsWritten | None = None) -> ShapesOutcome:
     """Validate the default graph of ``data`` against any shapes graph.
 
     ``engine="fast"`` runs the shapes compiled to set-at-a-time SPARQL on the
     Oxigraph store (:mod:`aigovkg.shacl`) and has pySHACL validate only the
     targeted shapes it cannot compile, which it lists as fallbacks;
     ``engine="pyshacl"`` runs pySHACL, the reference, on all of them.
+    ``as_written`` (:attr:`LoadedGraph.as_written`) gives the literals the
+    store keeps in another form than written: pySHACL reads them as written,
+    and the shapes that read their predicates are left to it.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "pyshacl":
-        conforms, report = _pyshacl.validate(_pyshacl.data_graph(data), _pyshacl.shapes_graph(shapes))
+        graph = _pyshacl.data_graph(data, as_written=as_written)
+        conforms, report = _pyshacl.validate(graph, _pyshacl.shapes_graph(shapes))
         return ShapesOutcome(conforms, tuple(_pyshacl.results(report)))
-    compiled = shacl.compile_shapes(shapes, data=data)
+    compiled = shacl.compile_shapes(shapes, data=data, rewritten=rewritten_predicates(as_written or {}))
     results = shacl.run(data, compiled.constraints)
     if compiled.fallbacks:
         left = _pyshacl.shapes_graph(shapes, only=[fallback.shape for fallback in compiled.fallbacks])
-        results += _pyshacl.results(_pyshacl.validate(_pyshacl.data_graph(data), left)[1])
+        results += _pyshacl.results(_pyshacl.validate(_pyshacl.data_graph(data, as_written=as_written), left)[1])
     return ShapesOutcome(not results, tuple(results), compiled.fallbacks)
 
 
@@ -143,7 +150,7 @@ def run_shapes(loaded: LoadedGraph, *, shapes_file: Path | None = None, engine: 
     one engine (see :func:`check_shapes`)."""
     path = shapes_file or resources.shapes_file()
     shapes = shacl.ShapesGraph(path.read_bytes(), base_iri=path.resolve().as_uri())
-    outcome = check_shapes(loaded.store, shapes, engine=engine)
+    outcome = check_shapes(loaded.store, shapes, engine=engine, as_written=loaded.as_written)
     notes = tuple(
         f"shape {_shape_name(shapes, fallback.shape)}: validated by pySHACL because {fallback.reason}"
         for fallback in outcome.fallbacks
@@ -218,5 +225,15 @@ def validate(
         triples=loaded.triples,
         shapes_checked=shapes.shapes_checked,
         checks_run=check_count,
-        notes=shapes.notes,
+        notes=_as_written_note(loaded) + shapes.notes,
     )
+
+
+def _as_written_note(loaded: LoadedGraph) -> tuple[str, ...]:
+    """What validation did about literals the store keeps in another form."""
+    count = sum(1 for stored, triples in loaded.as_written.items() for triple in triples if triple != stored)
+    if not count:
+        return ()
+    return (f"{count} literal(s) are kept by the store in another form than written (\"01\"^^xsd:integer as "
+            "\"1\", xsd:int as xsd:integer, ...): the shapes read them as written (on pySHACL); "
+            "the SPARQL checks compare the stored form",)
