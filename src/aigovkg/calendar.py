@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from aigovkg import __version__
 from aigovkg.api import KnowledgeGraph
 from aigovkg.errors import InputError
-from aigovkg.feeds import ATOM, XML_LANG, _clean
+from aigovkg.feeds import ATOM, XML_LANG, _el
 from aigovkg.namespaces import BASE, ID
 from aigovkg.results import XSD, ResultTable
 
@@ -139,13 +139,6 @@ def to_ics(cal: Calendar) -> str:
 
 
 # ----------------------------------------------------------------------- Atom
-
-def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    if text is not None:
-        element.text = _clean(text)
-    return element
-
 
 def to_atom(cal: Calendar) -> bytes:
     """Upcoming deadlines and timetable changes as one Atom feed."""
