@@ -16,8 +16,9 @@ import pyoxigraph as ox
 from aigovkg import queries as _queries
 from aigovkg.errors import QueryError, UsageError
 from aigovkg.loader import LoadedGraph, load_graph
+from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable
-from aigovkg.sparql import bind, check_read_only
+from aigovkg.sparql import bind, check_prefixes, check_read_only
 from aigovkg.store import EmbeddedEngine, Engine
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class KnowledgeGraph:
         must answer in full within ``timeout`` (default: the engine's)."""
         if isinstance(self.engine, EmbeddedEngine):
             check_read_only(text, local_graphs=self.engine.named_graphs())
+            check_prefixes(text, PREFIXES)
             return self.engine.run_isolated(text, timeout=30.0 if timeout is None else timeout)
         form = check_read_only(text)
         remote = self._remote()

@@ -354,6 +354,7 @@ def query(name: str, pairs: tuple[str, ...], on: str | None, fmt: str, data: Pat
         params["on"] = on
     named.bindings(params)  # reject bad parameters before loading anything
     kg = _graph(data, endpoint, timeout, default_graph, max_bytes, as_of)
+    _refuse_unknown_slugs(kg, named, params)
     _emit(kg.results(name, timeout=timeout, **params).serialize(fmt), out)
 
 
@@ -374,7 +375,11 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, as_of: str |
     """Run an ad-hoc read-only SPARQL query from FILE (or - for standard input).
 
     SERVICE, LOAD, FROM / FROM NAMED and updates are refused before anything
-    runs.
+    runs. These prefixes are declared for you: aigov: (the ontology); inst:,
+    topic:, jur:, src:, claim:, tension:, ref:, doc: and evaluation: (the
+    data); dcat:, dcterms:, eli:, foaf:, owl:, prov:, rdf:, rdfs:, schema:,
+    sh:, skos:, vann:, void: and xsd:. An ASK answers true or false (--format
+    json or xml: the W3C results formats).
     """
     from aigovkg.results import ResultTable
     from aigovkg.sparql import check_read_only
@@ -386,11 +391,48 @@ def sparql(file: Any, fmt: str, rdf_format: str, data: Path | None, as_of: str |
     if isinstance(result, ResultTable):
         _emit(result.serialize(fmt), out)
     elif isinstance(result, bool):
-        _emit(("true" if result else "false") + "\n", out)
+        _emit(_boolean(result, fmt), out)
     else:
         from aigovkg.export import triples_to_text
 
         _emit(triples_to_text(result, rdf_format), out)
+
+
+def _refuse_unknown_slugs(kg: KnowledgeGraph, named: Any, params: dict[str, str]) -> None:
+    """A well-formed slug the loaded graph does not hold is a mistake, not a
+    question with no answer: say so, with the nearest slugs that exist."""
+    import difflib
+
+    from aigovkg.errors import InputError
+    from aigovkg.namespaces import SLUG_NAMESPACES
+
+    if kg.loaded is None:
+        return  # a remote store may hold other data; its answer stands
+    for param in named.params:
+        if param.type not in SLUG_NAMESPACES or not params.get(param.name):
+            continue
+        iri = param.to_term(params[param.name]).value  # checked: a namespace and a slug
+        if kg.engine.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+            continue
+        namespace = SLUG_NAMESPACES[param.type]
+        rows = kg.engine.select(f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{namespace}")) }}')
+        known = sorted({str(r["s"])[len(namespace):] for r in rows.records()})
+        slug = iri[len(namespace):]
+        close = difflib.get_close_matches(slug, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known[:20])}"
+        raise InputError(f"parameter {param.name}: no {param.type} {slug!r} in this graph{hint}")
+
+
+def _boolean(value: bool, fmt: str) -> str:
+    """An ASK answer in the W3C SPARQL results format asked for (JSON, XML),
+    else the bare word."""
+    word = "true" if value else "false"
+    if fmt == "json":
+        return f'{{"head": {{}}, "boolean": {word}}}\n'
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+                f"  <head/>\n  <boolean>{word}</boolean>\n</sparql>\n")
+    return word + "\n"
 
 
 @cli.command()

@@ -15,6 +15,7 @@ when it is optional. Values are validated before any query runs.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import pyoxigraph as ox
 
 from aigovkg import resources
 from aigovkg.errors import InputError, UsageError
-from aigovkg.namespaces import AIGOV, SLUG_NAMESPACES
+from aigovkg.namespaces import AIGOV, PREFIXES, SLUG_NAMESPACES
 from aigovkg.sparql import query_form
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -63,6 +64,9 @@ class Param:
         if kind in SLUG_NAMESPACES:
             namespace = SLUG_NAMESPACES[kind]
             slug = text[len(namespace) :] if text.startswith(namespace) else text
+            for prefix, iri in PREFIXES.items():  # a CURIE the tool prints (inst:eu-ai-act) is taken too
+                if iri == namespace and slug.startswith(prefix + ":"):
+                    slug = slug[len(prefix) + 1 :]
             if not _SLUG.fullmatch(slug):
                 raise InputError(
                     f"parameter {self.name}: {text!r} is not a {kind} slug "
@@ -175,7 +179,8 @@ def checks() -> Mapping[str, NamedQuery]:
 def get(name: str) -> NamedQuery:
     registry = named_queries()
     if name not in registry:
-        close = [n for n in registry if name in n or n in name][:5]
+        close = difflib.get_close_matches(name, registry, n=3, cutoff=0.75)
+        close += [n for n in registry if (name in n or n in name) and n not in close][: 5 - len(close)]
         hint = f"; did you mean {', '.join(close)}?" if close else "; run 'aigovkg queries' for the list"
         raise UsageError(f"no query named {name!r}{hint}")
     return registry[name]
