@@ -403,19 +403,24 @@ def _refuse_unknown_slugs(kg: KnowledgeGraph, named: Any, params: dict[str, str]
     question with no answer: say so, with the nearest slugs that exist."""
     import difflib
 
+    import pyoxigraph as ox
+
     from aigovkg.errors import InputError
     from aigovkg.namespaces import SLUG_NAMESPACES
+    from aigovkg.sparql import bind
 
     if kg.loaded is None:
         return  # a remote store may hold other data; its answer stands
     for param in named.params:
         if param.type not in SLUG_NAMESPACES or not params.get(param.name):
             continue
-        iri = param.to_term(params[param.name]).value  # checked: a namespace and a slug
-        if kg.engine.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+        term = param.to_term(params[param.name])
+        if kg.engine.ask(bind("ASK WHERE { ?node ?p ?o }", {"node": term})):
             continue
         namespace = SLUG_NAMESPACES[param.type]
-        rows = kg.engine.select(f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{namespace}")) }}')
+        rows = kg.engine.select(bind("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), ?namespace)) }",
+                                     {"namespace": ox.Literal(namespace)}))
+        iri = term.value
         known = sorted({str(r["s"])[len(namespace):] for r in rows.records()})
         slug = iri[len(namespace):]
         close = difflib.get_close_matches(slug, known, n=3)
