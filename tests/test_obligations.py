@@ -104,3 +104,15 @@ def test_bad_dates_and_roles_are_refused_before_anything_runs(args, says):
     result = run_cli(*args, "--data", "/nonexistent/never-loaded") if args[0] == "calendar" else run_cli(*args)
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
     assert "no such data folder" not in result.stderr
+
+
+def test_the_instrument_page_shows_each_obligation_with_what_it_rests_on(tmp_path):
+    out = tmp_path / "site"
+    assert run_cli("site", "--out", str(out)).returncode == 0
+    page = (out / "instruments" / "eu-ai-act.html").read_text(encoding="utf-8")
+    assert 'id="obligations"' in page
+    row = next(r for r in page.split("<tr>") if "Art. 26(1)" in r and "Annex III" in r)
+    assert "<q>Deployers of high-risk AI systems shall take appropriate technical" in row
+    assert 'href="https://aiact.annotated.nl/en/aiact/art/26/"' in row and "verified" in row
+    assert "2027-12-02" in row  # as the timetable stands after the amendment
+    assert 'id="obligations"' not in (out / "instruments" / "us-eo-14110.html").read_text(encoding="utf-8")

@@ -271,7 +271,8 @@ TOPIC_QUERIES = {name: ("topic",) for name in (
     "topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage", "topic-silent-regimes",
     "topic-references", "disagreements")}
 INSTRUMENT_QUERIES = {name: ("instrument",) for name in (
-    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events")}
+    "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events",
+    "obligations")}
 JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
                         "jurisdiction-memberships": ("member", "organisation"),
                         "jurisdiction-gaps": ("jurisdiction",)}

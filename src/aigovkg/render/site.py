@@ -138,7 +138,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              coverage=rows.instrument(i["instrument"], "instrument-coverage"),
              tensions=rows.instrument(i["instrument"], "instrument-tensions"),
              relations=rows.instrument(i["instrument"], "instrument-relations"),
-             events=rows.instrument(i["instrument"], "instrument-events"), evidence=evidence)
+             events=rows.instrument(i["instrument"], "instrument-events"),
+             obligations=rows.instrument(i["instrument"], "obligations"), evidence=evidence)
 
     for j in jurisdictions:
         page(f"jurisdictions/{page_name(kg, j['slug'], j['jurisdiction'])}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
