@@ -1,5 +1,5 @@
-"""Record time: each release of the graph answers as it was published, on two
-real releases (0.1.0 of 2026-11-22 and 0.2.0 of 2026-12-05) shipped as
+"""Record time: each release of the graph answers as it was published, on three
+real releases (0.1.0 of 2026-11-22, 0.2.0 and 0.3.0 of 2026-12-05) shipped as
 gzipped N-Quads, and today's graph (graph/); a day picks the release current
 on it; diff works across releases."""
 
@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 import aigovkg
 from aigovkg import resources
-from aigovkg.releases import RELEASE, releases, resolve
+from aigovkg.releases import RELEASE, releases, resolve, snapshot
 
 from .conftest import run_cli
 
@@ -21,12 +23,12 @@ from .conftest import run_cli
 def test_the_releases_oldest_first():
     found = [(r.version, r.issued, r.path.name if r.path else None) for r in releases()]
     assert found == [("0.1.0", "2026-11-22", "aigovkg-0.1.0.nq.gz"), ("0.2.0", "2026-12-05", "aigovkg-0.2.0.nq.gz"),
-                     ("0.3.0", "2026-12-05", None)]
+                     ("0.3.0", "2026-12-05", "aigovkg-0.3.0.nq.gz"), ("0.4.0", "2026-12-05", None)]
     listed = run_cli("releases", "--format", "json")
-    assert listed.returncode == 0 and [r["version"] for r in json.loads(listed.stdout)] == ["0.1.0", "0.2.0", "0.3.0"]
+    assert listed.returncode == 0 and [r["version"] for r in json.loads(listed.stdout)] == ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "0.2.0"])
+@pytest.mark.parametrize("version", ["0.1.0", "0.2.0", "0.3.0"])
 def test_a_snapshot_is_one_named_graph_of_its_release(version):
     data = gzip.decompress((resources.releases_dir() / f"aigovkg-{version}.nq.gz").read_bytes())
     quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
@@ -36,11 +38,28 @@ def test_a_snapshot_is_one_named_graph_of_its_release(version):
     assert f'<https://w3id.org/aigovkg/id/dataset> <http://www.w3.org/2002/07/owl#versionInfo> "{version}"' in data.decode()
 
 
+# The commits releases/README.md names for each shipped file.
+TAKEN_FROM = {"0.1.0": "9c3f9ba", "0.2.0": "2c4cceb", "0.3.0": "a80af6c"}
+
+
+@pytest.mark.parametrize("version", sorted(TAKEN_FROM))
+def test_a_shipped_release_is_what_its_commit_gives_byte_for_byte(version):
+    checkout = Path(resources.data_root())
+    known = subprocess.run(["git", "-C", str(checkout), "cat-file", "-e", f"{TAKEN_FROM[version]}^{{commit}}"],
+                           capture_output=True)
+    if known.returncode != 0:
+        pytest.skip("not a git checkout with the release's commit (an installed package or a shallow clone)")
+    assert snapshot(TAKEN_FROM[version], version, checkout) == \
+        (resources.releases_dir() / f"aigovkg-{version}.nq.gz").read_bytes()
+    readme = (resources.releases_dir() / "README.md").read_text(encoding="utf-8")
+    assert f"commit {TAKEN_FROM[version]}" in readme
+
+
 def test_a_day_picks_the_release_current_on_it():
     assert resolve("2026-11-22").version == "0.1.0"
     assert resolve("2026-12-04").version == "0.1.0"
-    assert resolve("2026-12-05").version == "0.3.0"  # two releases that day: the later one
-    assert resolve("0.2.0").path is not None and resolve("0.3.0").path is None
+    assert resolve("2026-12-05").version == "0.4.0"  # three releases that day: the latest one
+    assert resolve("0.3.0").path is not None and resolve("0.4.0").path is None
 
 
 def test_an_answer_as_of_an_earlier_release_differs_where_the_data_changed(kg):

@@ -102,3 +102,39 @@ def load_release(release: Release) -> LoadedGraph:
     quads = ox.parse(gzip.decompress(release.path.read_bytes()), format=ox.RdfFormat.N_QUADS)
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     return LoadedGraph(store, release.path, ())
+
+
+def snapshot(commit: str, version: str, repo: Path) -> bytes:
+    """The release file of ``version`` taken from ``commit`` of the git
+    checkout ``repo``: the Turtle of ``graph/`` and ``ontology/aigov.ttl`` at
+    that commit, in the release's named graph, one sorted N-Quads line per
+    quad, gzipped without a time stamp, so the same commit always gives the
+    same bytes (how the shipped files were written; ``python -m
+    aigovkg.releases COMMIT VERSION`` prints where it wrote one)."""
+    import subprocess
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+
+    graph = ox.NamedNode(RELEASE + version)
+    lines = set()
+    for name in git("ls-tree", "-r", "--name-only", commit, "graph/", "ontology/aigov.ttl").decode().split():
+        if name.endswith(".ttl"):
+            for t in ox.parse(git("show", f"{commit}:{name}"), format=ox.RdfFormat.TURTLE):
+                lines.add(f"{ox.Quad(t.subject, t.predicate, t.object, graph)} .")
+    return gzip.compress(("\n".join(sorted(lines)) + "\n").encode("utf-8"), mtime=0)
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's tool, tested through snapshot()
+    import sys
+
+    if len(sys.argv) != 3 or not _FILE.fullmatch(f"aigovkg-{sys.argv[2]}.nq.gz"):
+        sys.exit("usage: python -m aigovkg.releases COMMIT VERSION   (run in the git checkout)")
+    target = resources.releases_dir() / f"aigovkg-{sys.argv[2]}.nq.gz"
+    if target.exists():
+        sys.exit(f"{target} exists: a release file is written once and never replaced")
+    data = snapshot(sys.argv[1], sys.argv[2], Path.cwd())
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    print(target)
