@@ -15,7 +15,7 @@ from aigovkg.validate import validate
 
 CASES = Path(__file__).parent / "shapes"
 CASE_FILES = sorted(p for p in CASES.glob("*.ttl") if p.name != "base.ttl")
-EXPECTED_CASES = 23  # an impossible date is refused by the loader: see tests/test_bad_data.py
+EXPECTED_CASES = 24  # an impossible date is refused by the loader: see tests/test_bad_data.py
 
 
 def _expected(path: Path) -> set[tuple[str, str]]:
