@@ -102,7 +102,7 @@ def test_shape_cases_agree_with_pyshacl(case: Path, tmp_path: Path):
 
 
 def test_case_count():
-    assert len(SHAPE_CASES) == 23
+    assert len(SHAPE_CASES) == 26
 
 
 def test_shipped_graph_agrees(kg):

@@ -312,7 +312,7 @@ def test_memberships_and_their_sources(kg):
 
 def test_instrument_events(kg):
     events = kg.results("instrument-events").records()
-    assert len(events) == 8 and all(r["verification"] == "unverified" and r["page"] for r in events)
+    assert len(events) == 10 and all(r["verification"] == "unverified" and r["page"] for r in events)
     assert [e["date"].isoformat() for e in events] == sorted(e["date"].isoformat() for e in events)
     (revoked,) = kg.results("instrument-events", instrument="us-eo-14110").records()
     assert (revoked["kind"], revoked["date"].isoformat(), revoked["byName"]) == (

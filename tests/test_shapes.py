@@ -15,7 +15,7 @@ from aigovkg.validate import validate
 
 CASES = Path(__file__).parent / "shapes"
 CASE_FILES = sorted(p for p in CASES.glob("*.ttl") if p.name != "base.ttl")
-EXPECTED_CASES = 24  # an impossible date is refused by the loader: see tests/test_bad_data.py
+EXPECTED_CASES = 26  # an impossible date is refused by the loader: see tests/test_bad_data.py
 
 
 def _expected(path: Path) -> set[tuple[str, str]]:
@@ -30,7 +30,7 @@ def _expected(path: Path) -> set[tuple[str, str]]:
 def test_case_count():
     # Guard against a glob that silently collects nothing.
     assert len(CASE_FILES) == EXPECTED_CASES
-    assert sum(1 for p in CASE_FILES if p.name.startswith("invalid-")) == 20
+    assert sum(1 for p in CASE_FILES if p.name.startswith("invalid-")) == 21
 
 
 @pytest.mark.parametrize("case", CASE_FILES, ids=[p.stem for p in CASE_FILES])

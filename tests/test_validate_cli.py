@@ -76,11 +76,20 @@ MISTAKES = [
      "aigov:CoverageNeedsCitation", "claim:policy-window/international-coordination/bletchley-declaration"),
     ("unsourced-fact", EU, None, f"{PREFIXES}\ninst:eu-ai-act aigov:dateInForce \"2024-08-02\"^^xsd:date .\n",
      "check:facts-are-attested", "inst:eu-ai-act"),
+    # a version that a newer one replaced (its new-version event) marked current again
+    ("replaced-version-marked-current", "instruments/openai-preparedness.ttl", "    aigov:status aigov:Superseded ;\n",
+     "    aigov:status aigov:Published ;\n", "aigov:ReplacedVersionIsNotCurrent", "inst:openai-preparedness"),
+    # a superseded version whose only new-version event is turned into an amendment: nothing says what replaced it
+    ("superseded-without-successor", "events.ttl",
+     "aigov:instrument inst:meta-frontier-ai-framework ; aigov:eventKind aigov:NewVersion ;",
+     "aigov:instrument inst:meta-frontier-ai-framework ; aigov:eventKind aigov:Amendment ;",
+     "aigov:SupersededVersionSaysWhatReplacedIt", "inst:meta-frontier-ai-framework",
+     "instruments/meta-frontier-ai-framework.ttl"),
 ]
 
 
 def test_mistake_count():
-    assert len(MISTAKES) == 11
+    assert len(MISTAKES) == 13
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m[0] for m in MISTAKES])
