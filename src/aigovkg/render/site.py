@@ -65,6 +65,20 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
     }
 
 
+def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The pair the compare page opens on: the two instruments with the most
+    topics that both have assessed (a claim with a level other than
+    not-assessed); ties go to the pair first in the instruments' order."""
+    assessed = [(i["slug"], {t for t, c in cells.get(_slug(i["instrument"]), {}).items() if c["level"] != "not-assessed"})
+                for i in instruments]
+    best: tuple[int, str, str] = (-1, "", "")
+    for n, (a, topics_a) in enumerate(assessed):
+        for b, topics_b in assessed[n + 1:]:
+            if len(topics_a & topics_b) > best[0]:
+                best = (len(topics_a & topics_b), a, b)
+    return best[1], best[2]
+
+
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
                rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
                coverage: list[dict[str, Any]] | None = None,
@@ -157,7 +171,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
         matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
     page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Compare instruments", "isPartOf": dataset_iri},
-         instruments=instruments, matrix=matrix)
+         instruments=instruments, matrix=matrix, pair=_default_pair(instruments, matrix["cells"]))
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          queries=list(named_queries().values()))
