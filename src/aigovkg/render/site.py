@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
-from aigovkg.render import _TEMPLATES, _environment, page_name, weblink
+from aigovkg.render import _TEMPLATES, _environment, page_name, search, weblink
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -175,6 +175,14 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          queries=list(named_queries().values()))
-    put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
+    names = {i["instrument"]: page_name(kg, i["slug"], i["instrument"]) for i in instruments}
+    names.update({views[t["slug"]].iri: page_name(kg, t["slug"], t["topic"]) for t in topics})
+    claims = [(i["instrument"], c) for i in instruments for c in rows.instrument(i["instrument"], "instrument-coverage")]
+    put("search-index.js", search.index_script(search.entries(instruments, [views[t["slug"]] for t in topics], claims,
+                                                              evidence, names)))
+    page("search.html", "search.html.j2", "Search", dataset_iri,
+         {"@context": SCHEMA, "@type": "SearchResultsPage", "name": "Search aigovkg", "isPartOf": dataset_iri})
+    for asset in ("style.css", "search.js"):
+        put(asset, (Path(_TEMPLATES) / "site" / asset).read_text(encoding="utf-8"))
     _pictures(kg, put, coverage, similarity)
     return count
