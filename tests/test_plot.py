@@ -26,7 +26,7 @@ def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
     ax = figure.axes[0]
     instruments = [t.get_text() for t in ax.get_yticklabels()]
     topics = [t.get_text() for t in ax.get_xticklabels()]
-    cells = {(r["instrumentLabel"][:60], r["topicLabel"]): r["level"] for r in kg.results("coverage-matrix").records()}
+    cells = {(r["instrumentLabel"], r["topicLabel"]): r["level"] for r in kg.results("coverage-matrix").records()}
     assert len(cells) == len(instruments) * len(topics) == 26 * 13
     checked = 0
     for i, instrument in enumerate(instruments):
@@ -67,6 +67,37 @@ def test_network_pictures_have_a_mark_per_node_and_edge(kg, tmp_path, kind, node
     out = save(figure, tmp_path / f"{kind}.png")
     image = Image.open(out)
     assert image.size == (1000, 800)
+
+
+@pytest.mark.parametrize("kind", ["tensions", "topics"])
+def test_network_labels_are_whole_legible_and_inside_the_picture_with_a_legend(kg, kind):
+    """Every node's full label (wrapped between words, never cut) at a
+    readable size, none crossing the picture's edge, and a legend saying what
+    the colours, edges and sizes mean."""
+    from aigovkg import analyse
+    from aigovkg.plot import network
+
+    graph = analyse.build(kg, "tension" if kind == "tensions" else "topic")
+    figure = network(kg, kind)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.canvas.get_width_height()
+    ax = figure.axes[0]
+    shown = sorted(" ".join(t.get_text().split()) for t in ax.texts)
+    assert shown == sorted(graph.nodes[n]["label"] for n in graph) and len(shown) == graph.number_of_nodes()
+    assert len(shown) == (7 if kind == "tensions" else 13)
+    for text in ax.texts:
+        assert text.get_fontsize() >= 9, text.get_text()
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, text.get_text()
+    legend = ax.get_legend()
+    assert legend is not None
+    entries = [t.get_text() for t in legend.get_texts()]
+    assert sum(e.startswith("cluster ") for e in entries) == len(analyse.clusters(
+        analyse.backbone(graph) if kind == "topics" else graph).communities)
+    assert any(e.startswith("edge: ") for e in entries) and any(e.startswith("node size: ") for e in entries)
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
 
 
 def test_a_large_network_draws_its_best_connected_nodes(tmp_path):

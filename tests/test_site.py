@@ -5,11 +5,14 @@ International Coordination page renders as a real, non-blank picture."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -53,8 +56,8 @@ def _pages(site: Path) -> list[Path]:
 
 
 def test_page_count(site):
-    # index, compare, sparql, 13 topics, 26 instruments, 16 jurisdictions, the ontology
-    assert len(_pages(site)) == 59
+    # index, compare, sparql, search, 13 topics, 26 instruments, 16 jurisdictions, the ontology
+    assert len(_pages(site)) == 60
 
 
 def test_every_page_loads_without_console_errors_and_links_resolve(site, browser):
@@ -73,7 +76,7 @@ def test_every_page_loads_without_console_errors_and_links_resolve(site, browser
             assert site in target.parents or target == site, f"{page} links outside the site: {target}"
             links += 1
         checked += 1
-    assert checked == 59
+    assert checked == 60
     assert links > 1200  # nav, instrument, topic and jurisdiction links on every page
 
 
@@ -161,3 +164,190 @@ def test_what_a_claim_rests_on_shows_on_topic_instrument_and_compare_pages(site,
         assert claim["tierLabel"] in seen["text"] and "verified" in seen["text"], name
         assert claim["checkedOn"].isoformat() in seen["text"], name
         assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"], name
+
+
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """A static server for ``folder`` on 127.0.0.1; yields its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _column(browser, table_js: str, n: int) -> list[str]:
+    return browser.execute_script(
+        f"return Array.from({table_js}.querySelectorAll('tbody tr')).map(r => r.children[{n}].innerText.trim())")
+
+
+def test_jurisdiction_pages_show_the_labels_the_index_shows(site, browser, kg):
+    """Kind and status are the labels of the index (executive order, in force), not slugs."""
+    browser.get((site / "index.html").as_uri())
+    table = "document.querySelector('#instruments + table')"
+    kinds_statuses = zip(_column(browser, table, 2), _column(browser, table, 3), strict=True)
+    index = dict(zip(_column(browser, table, 0), kinds_statuses, strict=True))
+    assert index["Executive Order 14110 on Safe, Secure, Trustworthy AI"] == ("executive order", "revoked")
+    seen = 0
+    for page in sorted((site / "jurisdictions").glob("*.html")):
+        browser.get(page.as_uri())
+        names = _column(browser, table, 0)
+        shown = zip(_column(browser, table, 2), _column(browser, table, 3), strict=True)
+        for name, kind_status in zip(names, shown, strict=True):
+            if name != "No tracked instrument.":
+                assert index[name] == kind_status, (page.name, name)
+                seen += 1
+    assert seen >= len(index)  # each instrument at least on its own jurisdiction's page
+    browser.get((site / "jurisdictions" / "us.html").as_uri())
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    assert "executive order" in text and "in force" in text
+    assert not re.search(r"\b(executive-order|in-force|company-policy)\b", text)
+
+
+def test_instrument_facts_name_their_fields_in_words(site, browser):
+    """No raw CURIE (dcterms:title, rdfs:label) as a field name."""
+    fields = set()
+    for page in sorted((site / "instruments").glob("*.html")):
+        browser.get(page.as_uri())
+        fields |= set(_column(browser, "document.querySelector('#facts + table')", 0))
+    assert {"full title", "short name", "date adopted", "status"} <= fields
+    assert not [f for f in fields if re.fullmatch(r"[a-z]+:\w+", f)], fields
+
+
+def test_index_counts_read_as_english_and_are_not_repeated(site, browser):
+    browser.get((site / "index.html").as_uri())
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    assert not re.search(r"\b1 (instruments|topics)\b", text)
+    assert "1 instrument)" in text  # a jurisdiction with one instrument
+    topics = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#topics ~ ul')[0].children).map(li => li.innerText)")
+    assert len(topics) == 13
+    assert not [t for t in topics if "(" in t], topics  # the count all share is said once, above the list
+    assert text.count("26 instruments") == 1
+
+
+def test_topic_pages_say_the_definition_once_and_each_header_once(site, browser, kg):
+    checked = tables = 0
+    for t in kg.results("topics").records():
+        browser.get((site / "topics" / f"{t['slug']}.html").as_uri())
+        text = browser.execute_script("return document.querySelector('main').innerText")
+        definition = kg.results("topic", topic=t["slug"]).records()[0]["definition"]
+        assert text.count(definition[1:].rstrip(".")) == 1, t["slug"]  # the first letter may be lowered
+        for headers in browser.execute_script(
+                "return Array.from(document.querySelectorAll('main table')).map("
+                "t => Array.from(t.querySelectorAll('thead th')).map(th => th.innerText.trim()))"):
+            assert len(headers) == len(set(headers)), (t["slug"], headers)
+            tables += 1
+        checked += 1
+    assert checked == 13 and tables > 13  # coverage on each page, disagreements on some
+    browser.get((site / "topics" / "international-coordination.html").as_uri())
+    rows = browser.execute_script("return Array.from(document.querySelectorAll('table.disagreements tbody tr'))"
+                                  ".map(r => r.innerText)")
+    assert rows and len(rows) % 2 == 0  # each disagreement: one row per source
+
+
+def test_compare_page_opens_on_the_pair_most_assessed_by_both(site, browser):
+    """The default pair has the most topics both assessed; ties go to the
+    first pair in the listed order. Computed here from the page's own data."""
+    browser.get((site / "compare.html").as_uri())
+    data = json.loads(browser.execute_script("return document.getElementById('matrix').textContent"))
+    order = browser.execute_script("return Array.from(document.getElementById('a').options).map(o => o.value)")
+
+    def both(a: str, b: str) -> int:
+        return sum(1 for t in data["topics"]
+                   if all(data["cells"].get(x, {}).get(t["slug"], {}).get("level", "not-assessed") != "not-assessed"
+                          for x in (a, b)))
+
+    pairs = [(a, b) for n, a in enumerate(order) for b in order[n + 1:]]
+    best = max(pairs, key=lambda p: (both(*p), -pairs.index(p)))
+    shown = browser.execute_script("return [document.getElementById('a').value, document.getElementById('b').value]")
+    assert tuple(shown) == best
+    assert both(*best) > both(order[0], order[1])  # the old default: the first two in the list
+    assert browser.current_url.endswith(f"#{best[0]},{best[1]}")
+    rows = browser.execute_script("return Array.from(document.querySelectorAll('#comparison tbody tr')).length")
+    assert rows == 13
+
+
+def test_pages_read_on_a_phone(site, browser):
+    """At 390 px (a phone, mobile emulation) no page scrolls sideways: wide
+    tables scroll inside their own box and pictures scale to the screen."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        checked = scrolling = 0
+        for page in _pages(site):
+            browser.get(page.as_uri())
+            assert browser.execute_script("return document.querySelector('meta[name=viewport]') !== null"), page
+            found = browser.execute_script("""
+                const width = document.documentElement.clientWidth;
+                return {width: width, page: document.documentElement.scrollWidth,
+                        images: Array.from(document.images).map(i => i.getBoundingClientRect().right),
+                        tables: Array.from(document.querySelectorAll('table')).map(t => [t.getBoundingClientRect().right, t.scrollWidth > t.clientWidth])};""")
+            assert found["width"] == 390
+            assert found["page"] <= found["width"], (page.relative_to(site), found["page"])
+            assert all(right <= found["width"] for right in found["images"]), page
+            assert all(right <= found["width"] for right, _ in found["tables"]), page
+            scrolling += sum(1 for _, wide in found["tables"] if wide)
+            checked += 1
+        assert checked == 60 and scrolling > 20  # wide tables are there, scrolling inside their box
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _search(browser, url: str, query: str) -> list[dict[str, str]]:
+    browser.get(url + "search.html?q=" + query)
+    return browser.execute_script("""return Array.from(document.querySelectorAll('#results li')).map(li => ({
+        kind: li.querySelector('.kind').textContent, title: (li.querySelector('a') || li.children[1]).textContent,
+        href: li.querySelector('a') ? li.querySelector('a').href : null}));""")
+
+
+def test_search_finds_instruments_topics_and_claims_from_file_and_from_a_server(site, browser):
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    with _served(site) as served:
+        for base in (site.as_uri() + "/", served):
+            found = _search(browser, base, "incident+reporting")
+            kinds = {r["kind"] for r in found}
+            assert kinds == {"topic", "claim"}, (base, kinds)
+            assert found[0] == {"kind": "topic", "title": "Incident Reporting",
+                                "href": base + "topics/incident-reporting.html"}
+            eu = next(r for r in found if r["title"] == "EU AI Act on Incident Reporting")
+            browser.get(eu["href"])
+            assert "Art. 73" in browser.execute_script(
+                "return document.getElementById(decodeURIComponent(location.hash.slice(1))).innerText")
+            assert _search(browser, base, "nist")[0]["kind"] == "instrument"
+            assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"], base
+            # typing searches as well; the box on every page leads here
+            browser.get(base + "topics/incident-reporting.html")
+            box = browser.find_element("css selector", "form.site-search input")
+            box.send_keys("Bletchley\n")
+            WebDriverWait(browser, 10).until(lambda b: b.current_url.split("?")[0].endswith("/search.html"))
+            titles = browser.execute_script("return Array.from(document.querySelectorAll('#results li a')).map(a => a.textContent)")
+            assert "Bletchley Declaration on AI Safety" in titles, base
+
+
+def test_search_shows_a_hostile_label_as_text_and_runs_nothing(browser, data_copy, tmp_path):
+    """A title holding a script end tag and an img with onerror, from a
+    copy of graph/ built with --data: the results show it as text, the
+    page has no img and no alert, from file:// and from a server."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    hostile = 'EU AI Act </script><img src=x onerror=alert(1)>'
+    ttl = data_copy / "instruments" / "eu-ai-act.ttl"
+    ttl.write_text(ttl.read_text(encoding="utf-8").replace('"EU AI Act"@en', json.dumps(hostile) + "@en"),
+                   encoding="utf-8")
+    out = tmp_path / "site"
+    result = run_cli("site", "--data", str(data_copy), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "<img" not in (out / "search-index.js").read_text(encoding="utf-8")
+    with _served(out) as served:
+        for base in (out.as_uri() + "/", served):
+            found = _search(browser, base, "onerror")
+            assert [r["title"] for r in found if r["kind"] == "instrument"] == [hostile], base
+            assert len(found) > 13  # the instrument and its claims
+            assert browser.execute_script("return document.images.length") == 0
+            with pytest.raises(NoAlertPresentException):
+                browser.switch_to.alert.text  # noqa: B018 - reading it is the check

@@ -75,7 +75,7 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None, rows: list[dict[st
         ax.set_xticks([])
         ax.set_xlabel(f"{len(topics):,} topics, by name (too many to label)", fontsize=8)
     if len(instruments) <= MAX_ROWS:
-        ax.set_yticks(range(len(instruments)), [displayable(label[:60]) for label, _ in instruments], fontsize=7)
+        ax.set_yticks(range(len(instruments)), [displayable(label) for label, _ in instruments], fontsize=8)
         ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
     else:
         ax.set_yticks([])
@@ -126,18 +126,96 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None, graph: 
     if nodes:
         pos = nx.spring_layout(graph, seed=analyse.SEED, weight="weight")
         edges = sorted(graph.edges(), key=lambda e: (str(e[0]), str(e[1])))
+        weights = [graph[a][b].get("weight", 1) for a, b in edges]
         nx.draw_networkx_edges(graph, pos, edgelist=edges, ax=ax, edge_color="#999999",
-                               width=[1 + 2 * graph[a][b].get("weight", 1) for a, b in edges])
-        nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=500,
-                               node_color=[CLUSTER_COLOURS[cluster_of.get(n, 0) % len(CLUSTER_COLOURS)] for n in nodes])
-        nx.draw_networkx_labels(graph, pos, ax=ax, font_size=7,
-                                labels={n: displayable(graph.nodes[n].get("label", n)[:40]) for n in nodes})
+                               width=[_edge_width(w) for w in weights])
+        degree = dict(graph.degree(weight="weight"))
+        top = max(degree.values()) or 1
+        nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=[_node_size(degree[n], top) for n in nodes],
+                               node_color=[_cluster_colour(cluster_of.get(n, 0)) for n in nodes])
+        _labels(ax, pos, {n: displayable(graph.nodes[n].get("label", n)) for n in nodes},
+                small=len(nodes) > 40)
+        _network_legend(ax, kind, [len(c) for c in found.communities], weights, degree, top)
     title = "Forum-shopping and other tensions, coloured by cluster" if kind == "tensions" else \
         "Topics by similarity of coverage (3 nearest each), coloured by cluster"
-    ax.set_title(f"{title}; modularity {found.modularity:.2f}{shown}", fontsize=10)
+    ax.set_title(f"{title}; modularity {found.modularity:.2f}{shown}", fontsize=11)
     ax.set_axis_off()
     fig.tight_layout()
+    if nodes:
+        _fit_labels(fig, ax)
     return fig
+
+
+def _cluster_colour(cluster: int) -> str:
+    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)]
+
+
+def _edge_width(weight: float) -> float:
+    return 1 + 2 * weight
+
+
+def _node_size(degree: float, top: float) -> float:
+    """Marker area in points²: 150 for an unconnected node up to 900 for the best connected."""
+    return 150 + 750 * degree / top
+
+
+def _labels(ax: Any, pos: dict[Any, Any], labels: dict[Any, str], *, small: bool) -> None:
+    """Each node's full label under it, wrapped between words (never inside
+    one) to a few words a line, on a white ground so that edges do not run through it."""
+    import textwrap
+
+    for node in sorted(labels, key=str):
+        x, y = pos[node]
+        ax.annotate(textwrap.fill(labels[node], 24, break_on_hyphens=False, break_long_words=False), (x, y), xytext=(0, -11), textcoords="offset points",
+                    ha="center", va="top", fontsize=7 if small else 9, linespacing=1.1, zorder=3,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _fit_labels(fig: Any, ax: Any) -> None:
+    """Widen the axes' limits until every label lies inside them, so that no
+    label is cut by the picture's edge (labels keep their size in points while
+    the limits change, hence a few rounds)."""
+    for _ in range(4):
+        renderer = fig.canvas.get_renderer()
+        inverse = ax.transData.inverted()
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        lo_x, hi_x, lo_y, hi_y = x0, x1, y0, y1
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            (a, b), (c, d) = inverse.transform([(box.x0, box.y0), (box.x1, box.y1)])
+            lo_x, hi_x, lo_y, hi_y = min(lo_x, a), max(hi_x, c), min(lo_y, b), max(hi_y, d)
+        if (lo_x, hi_x, lo_y, hi_y) == (x0, x1, y0, y1):
+            return
+        pad_x, pad_y = 0.02 * (hi_x - lo_x), 0.02 * (hi_y - lo_y)
+        ax.set_xlim(lo_x - pad_x, hi_x + pad_x)
+        ax.set_ylim(lo_y - pad_y, hi_y + pad_y)
+
+
+def _network_legend(ax: Any, kind: str, sizes: list[int], weights: list[float], degree: dict[Any, float],
+                    top: float) -> None:
+    """What the colours, sizes and edges mean: one entry per cluster (up to the
+    number of colours), and the thinnest and thickest edge, smallest and largest node."""
+    from matplotlib.lines import Line2D
+
+    noun = ("instrument", "instruments") if kind == "tensions" else ("topic", "topics")
+    handles = []
+    for i, size in enumerate(sizes[:len(CLUSTER_COLOURS)]):
+        more = "" if len(sizes) <= len(CLUSTER_COLOURS) or i else f" (and every {len(CLUSTER_COLOURS)}th after)"
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=9, color=_cluster_colour(i),
+                              label=f"cluster {i + 1}: {size} {noun[0] if size == 1 else noun[1]}{more}"))
+    if weights:
+        def edge(w: float) -> str:
+            if kind == "tensions":
+                return f"tension on {int(w)} topic{'' if w == 1 else 's'}"
+            return f"similarity {w:.2f}"
+        for w in sorted({min(weights), max(weights)}):
+            handles.append(Line2D([], [], color="#999999", linewidth=_edge_width(w), label="edge: " + edge(w)))
+    for d in sorted({min(degree.values()), top}):
+        what = (f"{d:g} tension{'' if d == 1 else 's'} in all" if kind == "tensions" else f"similarities summing to {d:.2f}")
+        handles.append(Line2D([], [], linestyle="", marker="o", color="#bbbbbb",
+                              markersize=_node_size(d, top) ** 0.5, label=f"node size: {what}"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False,
+              labelspacing=1.2, borderpad=0.2)
 
 
 def save(fig: Figure, out: Path) -> Path:

@@ -118,6 +118,21 @@ def lead(label: str, definition: str) -> str:
     return f"{label} {verb} {lower_first(definition)}"
 
 
+#: Readable names for the properties from other vocabularies that an
+#: instrument's facts use (the ontology labels its own).
+FIELD_NAMES = {"http://purl.org/dc/terms/title": "full title", "http://www.w3.org/2000/01/rdf-schema#label": "short name"}
+
+
+def field_name(prop: object, label: object = None) -> str:
+    """The name a page shows for a property: its label, else a readable name
+    for a well-known property, else its CURIE.
+
+    >>> field_name("http://purl.org/dc/terms/title"), field_name("https://example.org/x#y", "why")
+    ('full title', 'why')
+    """
+    return str(label) if label else FIELD_NAMES.get(str(prop), curie(str(prop)))
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
@@ -151,6 +166,7 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["curie"] = curie
     env.filters["weblink"] = weblink
     env.filters["mdurl"] = mdurl
+    env.filters["field_name"] = field_name
     env.globals["plural"] = plural
     env.globals["lead"] = lead
     return env

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
 from aigovkg.queries import named_queries
-from aigovkg.render import _TEMPLATES, _environment, page_name, weblink
+from aigovkg.render import _TEMPLATES, _environment, page_name, search, weblink
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -63,6 +63,20 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
         "documents": [{"role": d.role, "url": url, "tier": d.tier_label, "reproduces": d.reproduces}
                       for d in e.documents if (url := weblink(d.url))],
     }
+
+
+def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The pair the compare page opens on: the two instruments with the most
+    topics that both have assessed (a claim with a level other than
+    not-assessed); ties go to the pair first in the instruments' order."""
+    assessed = [(i["slug"], {t for t, c in cells.get(_slug(i["instrument"]), {}).items() if c["level"] != "not-assessed"})
+                for i in instruments]
+    best: tuple[int, str, str] = (-1, "", "")
+    for n, (a, topics_a) in enumerate(assessed):
+        for b, topics_b in assessed[n + 1:]:
+            if len(topics_a & topics_b) > best[0]:
+                best = (len(topics_a & topics_b), a, b)
+    return best[1], best[2]
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
@@ -157,10 +171,18 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
         matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
     page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Compare instruments", "isPartOf": dataset_iri},
-         instruments=instruments, matrix=matrix)
+         instruments=instruments, matrix=matrix, pair=_default_pair(instruments, matrix["cells"]))
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          queries=list(named_queries().values()))
-    put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
+    names = {i["instrument"]: page_name(kg, i["slug"], i["instrument"]) for i in instruments}
+    names.update({views[t["slug"]].iri: page_name(kg, t["slug"], t["topic"]) for t in topics})
+    claims = [(i["instrument"], c) for i in instruments for c in rows.instrument(i["instrument"], "instrument-coverage")]
+    put("search-index.js", search.index_script(search.entries(instruments, [views[t["slug"]] for t in topics], claims,
+                                                              evidence, names)))
+    page("search.html", "search.html.j2", "Search", dataset_iri,
+         {"@context": SCHEMA, "@type": "SearchResultsPage", "name": "Search aigovkg", "isPartOf": dataset_iri})
+    for asset in ("style.css", "search.js"):
+        put(asset, (Path(_TEMPLATES) / "site" / asset).read_text(encoding="utf-8"))
     _pictures(kg, put, coverage, similarity)
     return count
