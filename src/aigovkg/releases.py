@@ -133,8 +133,6 @@ if __name__ == "__main__":  # pragma: no cover - a maintainer's tool, tested thr
     target = resources.releases_dir() / f"aigovkg-{sys.argv[2]}.nq.gz"
     if target.exists():
         sys.exit(f"{target} exists: a release file is written once and never replaced")
-    data = snapshot(sys.argv[1], sys.argv[2], Path.cwd())
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    print(target)
+    from aigovkg._io import write_atomic
+
+    print(write_atomic(target, snapshot(sys.argv[1], sys.argv[2], Path.cwd())))
