@@ -446,18 +446,21 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         def live(iri: str) -> bool:
             return iri in effect and effect[iri]["inEffect"] is True
 
+        unknown = {"state": "not known: no status recorded", "inEffect": None, "start": None}
         not_in_effect = tuple(
-            NotInEffect(r.instrument, r.label, r.jurisdiction, r.level, r.source, effect[r.instrument]["state"],
-                        effect[r.instrument]["inEffect"] is not None, *_state_page(effect[r.instrument]))
-            for r in coverage if r.instrument in effect and not live(r.instrument))
+            NotInEffect(r.instrument, r.label, r.jurisdiction, r.level, r.source,
+                        effect.get(r.instrument, unknown)["state"],
+                        effect.get(r.instrument, unknown)["inEffect"] is not None,
+                        *_state_page(effect.get(r.instrument, unknown)))
+            for r in coverage if not live(r.instrument))
         everything = coverage
         coverage = tuple(r for r in coverage if live(r.instrument))
         summary = _summary(coverage)
-        addressing = [r for r in everything if r.level not in ("silent", "not-assessed")
+        addressing = [(r.date_adopted, r) for r in everything if r.level not in ("silent", "not-assessed")
                       and isinstance(r.date_adopted, dt.date) and r.date_adopted <= day]
-        first = min((r.date_adopted for r in addressing), default=None)
-        primacy = tuple(Primacy(r.instrument, r.label, r.date_adopted, r.level, r.source)
-                        for r in sorted(addressing, key=lambda r: r.label) if r.date_adopted == first)
+        first = min((adopted for adopted, _ in addressing), default=None)
+        primacy = tuple(Primacy(r.instrument, r.label, adopted, r.level, r.source)
+                        for adopted, r in sorted(addressing, key=lambda pair: pair[1].label) if adopted == first)
         since = _regimes_since(coverage, primacy[0].date_adopted) if primacy else ()
         tensions = tuple(x for x in tensions if live(x.first) and live(x.second))
         silent = tuple(x for x in silent if live(x.instrument))
