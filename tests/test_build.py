@@ -26,10 +26,11 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "topics/international-coordination.md", "validation.txt", "index.html", "compare.html",
         "sparql.html", "style.css", "instruments/eu-ai-act.html", "jurisdictions/us-ca.html",
         "ontology/index.html", "ontology/aigov.ttl", "ontology/aigov.jsonld", "ontology/aigov.nt",
-        "ontology/aigov.rdf", "w3id/redirects.json",
+        "ontology/aigov.rdf", "w3id/redirects.json", "calendar.html", "calendar.ics", "calendar.atom",
+        "timelines/eu-ai-act.html", "timelines/us-eo-14110.html",
     }
     assert expected <= files
-    assert len([f for f in files if f.endswith(".html")]) == 59
+    assert len([f for f in files if f.endswith(".html")]) == 86  # 59, and 26 timelines and the calendar
     assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 56
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 26
@@ -63,7 +64,7 @@ def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: P
 def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path):
     quiet = run_cli("site", "--out", str(tmp_path / "quiet"))  # stderr is a pipe here, not a terminal
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stderr == "" and quiet.stdout == f"wrote 58 pages to {tmp_path / 'quiet'}\n"
+    assert quiet.stderr == "" and quiet.stdout == f"wrote 85 pages to {tmp_path / 'quiet'}\n"
     loud = run_cli("site", "--out", str(tmp_path / "loud"), "--progress")
     assert loud.returncode == 0, loud.stderr
     steps = [line.split("] ", 1)[1] for line in loud.stderr.splitlines()]

@@ -27,7 +27,7 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 43
+    assert len(NAMED) == 46
     assert len(queries.checks()) == 10
 
 
@@ -248,7 +248,7 @@ def test_variables_are_not_keywords(kg):
 def test_every_shipped_query_passes_the_guard():
     # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
     paths = sorted(resources.queries_dir().rglob("*.rq"))
-    assert len(paths) == 53  # 43 named queries and 10 checks
+    assert len(paths) == 56  # 46 named queries and 10 checks
     for path in paths:
         assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 
