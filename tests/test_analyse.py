@@ -128,7 +128,7 @@ def test_cli_analysis_commands(tmp_path):
     again = json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
     assert again == json.loads(run_cli("clusters", "--graph", "topic", "--format", "json").stdout)
     centrality = run_cli("centrality", "--graph", "jurisdiction", "--format", "csv")
-    assert centrality.returncode == 0 and centrality.stdout.splitlines()[1].startswith("jur:un,")
+    assert centrality.returncode == 0 and centrality.stdout.splitlines()[1].startswith("jur:us,")
     out = tmp_path / "topics.graphml"
     assert run_cli("graph", "--kind", "topic", "--format", "graphml", "--out", str(out)).returncode == 0
     back = nx.read_graphml(out)
@@ -142,7 +142,7 @@ def test_cli_analysis_commands(tmp_path):
 
 def test_relation_graph_of_the_shipped_graph(kg):
     graph = analyse.relation_graph(kg)
-    assert graph.number_of_nodes() == 13 and graph.number_of_edges() == 13
+    assert graph.number_of_nodes() == 17 and graph.number_of_edges() == 15
     top = sorted(analyse.centrality(graph), key=lambda r: (-r["degree"], r["label"]))[:2]
     assert {r["label"] for r in top} == {"OECD AI Principles (Recommendation)", "G7 Hiroshima AI Process Code of Conduct"}
     edge = graph["https://w3id.org/aigovkg/id/instrument/nist-ai-rmf-genai-profile"][

@@ -27,13 +27,14 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "sparql.html", "search.html", "search.js", "search-index.js", "style.css", "instruments/eu-ai-act.html",
         "jurisdictions/us-ca.html",
         "ontology/index.html", "ontology/aigov.ttl", "ontology/aigov.jsonld", "ontology/aigov.nt",
-        "ontology/aigov.rdf", "w3id/redirects.json",
+        "ontology/aigov.rdf", "w3id/redirects.json", "calendar.html", "calendar.ics", "calendar.atom",
+        "timelines/eu-ai-act.html", "timelines/us-eo-14110.html",
     }
     assert expected <= files
-    assert len([f for f in files if f.endswith(".html")]) == 60
-    assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 56
+    assert len([f for f in files if f.endswith(".html")]) == 104  # 70 pages, 33 timelines and the calendar
+    assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 66
     page = json.loads((out / "topics/international-coordination.json").read_text())
-    assert page["summary"]["instruments"] == 26
+    assert page["summary"]["instruments"] == 33
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
     # The dumps, streamed to their files from one canonical text, are what `aigovkg export` writes.
     store = load_graph().store
@@ -64,7 +65,7 @@ def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: P
 def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path):
     quiet = run_cli("site", "--out", str(tmp_path / "quiet"))  # stderr is a pipe here, not a terminal
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stderr == "" and quiet.stdout == f"wrote 59 pages to {tmp_path / 'quiet'}\n"
+    assert quiet.stderr == "" and quiet.stdout == f"wrote 103 pages to {tmp_path / 'quiet'}\n"
     loud = run_cli("site", "--out", str(tmp_path / "loud"), "--progress")
     assert loud.returncode == 0, loud.stderr
     steps = [line.split("] ", 1)[1] for line in loud.stderr.splitlines()]

@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import run_cli
 
-SCHEMES = {"celex": 25, "eli": 26, "wikidata": 26, "policy-window": 14}
+SCHEMES = {"celex": 32, "eli": 33, "wikidata": 33, "policy-window": 21}
 LINK = "<http://data.europa.eu/eli/reg/2024/1689/oj>"
 ATTESTATION = """
 <https://w3id.org/aigovkg/id/attestation/aigovkg/eu-ai-act/exactMatch> a aigov:Attestation ;
@@ -57,7 +57,7 @@ def test_a_verified_link_validates_and_counts(data_copy: Path):
     assert result.returncode == 0, result.stdout
     lacking = run_cli("query", "instruments-lacking-identifier", "-p", "scheme=eli", "--data", str(data_copy),
                       "--format", "csv")
-    assert len(lacking.stdout.splitlines()) == 1 + 25 and "eu-ai-act" not in lacking.stdout
+    assert len(lacking.stdout.splitlines()) == 1 + 32 and "eu-ai-act" not in lacking.stdout
 
 
 @pytest.mark.parametrize("attested", [False, True])

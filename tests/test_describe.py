@@ -35,7 +35,7 @@ def test_void_counts_match_sparql(kg):
     partitions = {r["c"].value: int(r["n"].value) for r in void.query(
         f"SELECT ?c ?n WHERE {{ {dataset} <{VOID}classPartition> ?part . ?part <{VOID}class> ?c ; <{VOID}entities> ?n }}")}
     assert partitions == {c: len(s) for c, s in classes.items()}
-    assert partitions["https://w3id.org/aigovkg/ontology#Instrument"] == 26
+    assert partitions["https://w3id.org/aigovkg/ontology#Instrument"] == 33
 
 
 def test_void_lists_every_dump_and_the_licence(kg):

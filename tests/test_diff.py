@@ -150,7 +150,8 @@ EXPECTED = {
     ("claim", "changed", "international-coordination", ("eu-ai-act",), "policy-window", "level",
      ("silent",), ("implicit",)),
     ("claim", "changed", "transparency-disclosure", ("eu-ai-act",), "aigovkg", "citation",
-     ("Art. 50(1) (persons informed they are interacting with an AI system)",), ("Art. 50(1) and (2)",)),
+     ("Art. 50(1) (persons informed they are interacting with an AI system); Art. 50(3) (deployers of emotion "
+      "recognition and biometric categorisation systems inform exposed persons)",), ("Art. 50(1) and (2)",)),
     ("claim", "removed", "synthetic-content", ("anthropic-rsp",), "aigovkg", None, None, ()),
     ("tension", "added", "international-coordination", ("eu-ai-act", "us-eo-14179"), "aigovkg", None, (), ()),
     ("instrument", "changed", None, ("eu-ai-act",), None, "aigov:statusDate", ("2024-08-01",), ("2025-02-02",)),

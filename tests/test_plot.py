@@ -27,7 +27,7 @@ def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
     instruments = [t.get_text() for t in ax.get_yticklabels()]
     topics = [t.get_text() for t in ax.get_xticklabels()]
     cells = {(r["instrumentLabel"], r["topicLabel"]): r["level"] for r in kg.results("coverage-matrix").records()}
-    assert len(cells) == len(instruments) * len(topics) == 26 * 13
+    assert len(cells) == len(instruments) * len(topics) == 33 * 13
     checked = 0
     for i, instrument in enumerate(instruments):
         for j, topic in enumerate(topics):
@@ -35,7 +35,7 @@ def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
             pixel = image.getpixel((round(x), round(height - y)))
             assert _hex(pixel) == COLOURS[cells[(instrument, topic)]], (instrument, topic)
             checked += 1
-    assert checked == 338
+    assert checked == 429
 
 
 def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):

@@ -27,7 +27,7 @@ OVERRIDES = {"topic-related": {"topic": "synthetic-content"}, "instrument-relati
 
 
 def test_query_count():
-    assert len(NAMED) == 43
+    assert len(NAMED) == 46
     assert len(queries.checks()) == 10
 
 
@@ -145,7 +145,7 @@ def test_page_queries_run_once_give_each_subjects_rows(kg, kind):
             assert grouped.get(subject[kind], {}).get(name, []) == alone, (name, subject["slug"])
             compared += bool(alone)
     assert {iri for iri in grouped} <= {s[kind] for s in subjects}
-    assert len(subjects) == {"topic": 13, "instrument": 26, "jurisdiction": 16}[kind]
+    assert len(subjects) == {"topic": 13, "instrument": 33, "jurisdiction": 19}[kind]
     assert compared >= len(subjects), compared  # guard: most subjects have rows
 
 
@@ -248,7 +248,7 @@ def test_variables_are_not_keywords(kg):
 def test_every_shipped_query_passes_the_guard():
     # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
     paths = sorted(resources.queries_dir().rglob("*.rq"))
-    assert len(paths) == 53  # 43 named queries and 10 checks
+    assert len(paths) == 56  # 46 named queries and 10 checks
     for path in paths:
         assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 
@@ -312,7 +312,7 @@ def test_memberships_and_their_sources(kg):
 
 def test_instrument_events(kg):
     events = kg.results("instrument-events").records()
-    assert len(events) == 10 and all(r["verification"] == "unverified" and r["page"] for r in events)
+    assert len(events) == 12 and all(r["verification"] == "unverified" and r["page"] for r in events)
     assert [e["date"].isoformat() for e in events] == sorted(e["date"].isoformat() for e in events)
     (revoked,) = kg.results("instrument-events", instrument="us-eo-14110").records()
     assert (revoked["kind"], revoked["date"].isoformat(), revoked["byName"]) == (

@@ -99,7 +99,7 @@ def test_cli_query_against_the_endpoint(oxigraph_server):
 def test_ad_hoc_and_construct_against_the_endpoint(oxigraph_server):
     remote = aigovkg.load(endpoint=oxigraph_server)
     count = remote.sparql_results("SELECT (COUNT(*) AS ?n) WHERE { ?s a aigov:Instrument }")
-    assert count.records() == [{"n": 26}]
+    assert count.records() == [{"n": 33}]
     assert remote.sparql_results("ASK { topic:international-coordination a aigov:Topic }") is True
     triples = remote.sparql_results("CONSTRUCT { ?t skos:prefLabel ?l } WHERE { ?t a aigov:Topic ; skos:prefLabel ?l }")
     assert len(triples) == 13

@@ -56,8 +56,10 @@ def _pages(site: Path) -> list[Path]:
 
 
 def test_page_count(site):
-    # index, compare, sparql, search, 13 topics, 26 instruments, 16 jurisdictions, the ontology
-    assert len(_pages(site)) == 60
+    # index, calendar, compare, sparql, search, 13 topics, 33 instruments, 33 instrument
+    # timelines (every instrument has a dated fact), 19 jurisdictions, the ontology
+    assert len(_pages(site)) == 104
+    assert len(list((site / "timelines").glob("*.html"))) == 33
 
 
 def test_every_page_loads_without_console_errors_and_links_resolve(site, browser):
@@ -76,7 +78,7 @@ def test_every_page_loads_without_console_errors_and_links_resolve(site, browser
             assert site in target.parents or target == site, f"{page} links outside the site: {target}"
             links += 1
         checked += 1
-    assert checked == 60
+    assert checked == 104
     assert links > 1200  # nav, instrument, topic and jurisdiction links on every page
 
 
@@ -226,7 +228,7 @@ def test_index_counts_read_as_english_and_are_not_repeated(site, browser):
         "return Array.from(document.querySelectorAll('#topics ~ ul')[0].children).map(li => li.innerText)")
     assert len(topics) == 13
     assert not [t for t in topics if "(" in t], topics  # the count all share is said once, above the list
-    assert text.count("26 instruments") == 1
+    assert text.count("33 instruments") == 1
 
 
 def test_topic_pages_say_the_definition_once_and_each_header_once(site, browser, kg):
@@ -292,7 +294,7 @@ def test_pages_read_on_a_phone(site, browser):
             assert all(right <= found["width"] for right, _ in found["tables"]), page
             scrolling += sum(1 for _, wide in found["tables"] if wide)
             checked += 1
-        assert checked == 60 and scrolling > 20  # wide tables are there, scrolling inside their box
+        assert checked == 104 and scrolling > 20  # wide tables are there, scrolling inside their box
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -351,3 +353,115 @@ def test_search_shows_a_hostile_label_as_text_and_runs_nothing(browser, data_cop
             assert browser.execute_script("return document.images.length") == 0
             with pytest.raises(NoAlertPresentException):
                 browser.switch_to.alert.text  # noqa: B018 - reading it is the check
+
+
+def _no_console_errors(browser) -> None:
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _cells(browser, row_id: str) -> dict:
+    return browser.execute_script("""
+        const row = document.getElementById(arguments[0]);
+        return {now: row.querySelector('td.now').innerText, earlier: Array.from(row.querySelectorAll('td.earlier del'))
+                .map(d => d.innerText), text: row.innerText,
+                links: Array.from(row.querySelectorAll('a')).map(a => a.href)};""", row_id)
+
+
+def test_timeline_page_shows_a_moved_deadline_with_both_dates(site, browser, kg):
+    """The Annex III deadline of the EU AI Act as the timetable stands, and the
+    date it replaced with the period it held, the event that moved it and the
+    page each rests on; reached from the instrument page."""
+    entries = kg.results("timetable", instrument="eu-ai-act").records()
+    annex_iii = [e for e in entries if e["scope"] == "high-risk AI systems listed in Annex III (Art. 6(2))"]
+    assert len(annex_iii) == 2
+    (now,) = [e for e in annex_iii if e["replacedBy"] is None]
+    (old,) = [e for e in annex_iii if e["replacedBy"] is not None]
+    assert (old["appliesFrom"].isoformat(), now["appliesFrom"].isoformat()) == ("2026-08-02", "2027-12-02")
+
+    browser.get((site / "instruments" / "eu-ai-act.html").as_uri())
+    browser.find_element("css selector", "a.timeline-link").click()
+    assert browser.current_url.endswith("/timelines/eu-ai-act.html")
+    _no_console_errors(browser)
+    row = _cells(browser, "entry-" + now["entry"].rsplit("/", 1)[-1])
+    assert row["now"] == "2027-12-02" and row["earlier"] == ["2026-08-02"]
+    assert "held from 2024-08-01 until a day not before 2026-06-29" in row["text"]
+    assert "moved by " + now["setBy"] in row["text"]
+    assert "provider: 19" in row["text"] and "deployer: 8" in row["text"]  # obligations starting, by role
+    assert now["evidence"] in row["links"] and old["evidence"] in row["links"]
+    assert "(reputable secondary)" in row["text"] and "(other secondary)" in row["text"]  # the pages' tiers
+    # Every fact on the page carries what it rests on: a link to a page with its tier.
+    facts = browser.execute_script("""
+        return Array.from(document.querySelectorAll('table.lifecycle tbody tr, table.timetable tbody tr'))
+          .map(r => ({last: r.lastElementChild.innerText, links: r.lastElementChild.querySelectorAll('a').length}));""")
+    assert len(facts) == 4 + 5  # adopted, in force, status, the amendment; five parts of the timetable
+    tiers = {str(r["tierLabel"]) for r in kg.results("document-tiers").records()}
+    assert all(f["links"] == 1 and any(f["last"].endswith(f"({tier})") for tier in tiers) for f in facts), facts
+
+
+def test_calendar_page_filters_by_role_from_file_and_links_its_feeds(site, browser, kg):
+    from aigovkg.calendar import calendar
+
+    everyone = calendar(kg).deadlines.records()
+    deployer = calendar(kg, role="deployer").deadlines.records()
+    assert 0 < len(deployer) < len(everyone)
+    browser.get((site / "calendar.html").as_uri())
+    _no_console_errors(browser)
+
+    def visible() -> list[str]:
+        return browser.execute_script("""return Array.from(document.querySelectorAll('table.deadlines tbody tr'))
+            .filter(r => !r.hidden).map(r => r.innerText);""")
+
+    assert len(visible()) == len(everyone)
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "role")).select_by_value("deployer")
+    rows = visible()
+    assert len(rows) == len(deployer)
+    assert browser.find_element("id", "shown").text == f"{len(deployer)} of {len(everyone)} deadlines shown"
+    moved = [r for r in rows if "moved from 2026-08-02" in r]
+    assert len(moved) == 1 and moved[0].startswith("2027-12-02")
+    feeds = browser.execute_script("return Array.from(document.querySelectorAll('main a[href^=\"calendar.\"]'))"
+                                   ".map(a => a.getAttribute('href'))")
+    assert feeds == ["calendar.ics", "calendar.atom"]
+    _no_console_errors(browser)
+
+
+def test_the_sites_calendar_files_are_those_the_calendar_command_writes(site, tmp_path):
+    import icalendar
+
+    for fmt, name in (("ics", "calendar.ics"), ("atom", "calendar.atom")):
+        out = tmp_path / name
+        assert run_cli("calendar", "--format", fmt, "--out", str(out)).returncode == 0
+        assert (site / name).read_bytes() == out.read_bytes(), name
+    parsed = icalendar.Calendar.from_ical((site / "calendar.ics").read_bytes())
+    assert len(parsed.walk("VEVENT")) >= 5
+
+
+def test_hostile_labels_and_quotes_stay_text_on_the_timeline_and_calendar(data_copy, tmp_path, browser):
+    """Data never becomes markup: a scope label and a timetable quote carrying
+    HTML are shown as text on the timeline and calendar pages, and the role
+    filter, which reads only the rows' role attributes, still works."""
+    hostile = "<img src=x onerror=document.title='pwned'>"
+    path = data_copy / "obligations.ttl"
+    text = path.read_text(encoding="utf-8")
+    label = 'skos:prefLabel "high-risk AI systems listed in Annex III (Art. 6(2))"@en'
+    quote = 'aigov:quote "2 December 2027 for standalone high-risk AI systems'
+    assert text.count(label) == 1 and text.count(quote) == 1
+    path.write_text(text.replace(label, f'skos:prefLabel "Annex III {hostile}"@en')
+                    .replace(quote, f'aigov:quote "{hostile} 2 December 2027 for standalone high-risk AI systems'),
+                    encoding="utf-8")
+    out = tmp_path / "site"
+    result = run_cli("site", "--data", str(data_copy), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for page in ("timelines/eu-ai-act.html", "calendar.html"):
+        browser.get((out / page).as_uri())
+        _no_console_errors(browser)
+        assert browser.title != "pwned"
+        assert browser.execute_script("return document.querySelectorAll('main img').length") == 0, page
+        assert hostile in browser.find_element("tag name", "main").text, page
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "role")).select_by_value("importer")
+    shown = browser.execute_script("return Array.from(document.querySelectorAll('table.deadlines tbody tr'))"
+                                   ".filter(r => !r.hidden).map(r => r.innerText)")
+    assert any(hostile in row for row in shown)

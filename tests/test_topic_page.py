@@ -159,7 +159,7 @@ def test_disagreements_are_listed_with_both_citations(kg):
 def test_reviewed_view_prefers_this_projects_claims(kg):
     page = topic_page(kg, TOPIC)
     rows = {r.instrument.rsplit("/", 1)[-1]: r for r in page.coverage}
-    assert len(rows) == 26
+    assert len(rows) == 33
     assert rows["oecd-ai-principles"].source == "aigovkg" and rows["oecd-ai-principles"].level == "governs"
     assert {r.source for r in rows.values()} == {"aigovkg"}
     assert rows["eu-ai-act"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"

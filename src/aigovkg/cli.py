@@ -233,20 +233,26 @@ def validate(data: Path | None, fmt: str, engine: str, on_disk: bool) -> None:
 @as_of_option
 @click.option("--source", default=None, metavar="SOURCE",
               help="Only this source's claims, e.g. policy-window (default: reviewed claims first).")
+@click.option("--on", "on", default=None, metavar="DATE",
+              help="The page as it applied on this day (YYYY-MM-DD): the coverage of the instruments in effect "
+                   "that day (the others listed as not in effect, with why) and the obligations under the topic "
+                   "that applied.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown",
               show_default=True)
 @out_option
 @handle_errors
-def topic(slug: str, data: Path | None, as_of: str | None, source: str | None, fmt: str, out: Path | None) -> None:
+def topic(slug: str, data: Path | None, as_of: str | None, source: str | None, on: str | None, fmt: str,
+          out: Path | None) -> None:
     """Print the page of a topic, e.g. international-coordination.
 
     Every number and list on the page is computed by the named queries from
-    the graph.
+    the graph. With --on DATE, the law's own timeline: the page as it applied
+    that day (--as-of picks the graph's release, the record time).
     """
     from aigovkg.model import topic_page
     from aigovkg.render import render_topic
 
-    page = topic_page(_graph(data, as_of=as_of), slug, source=source)
+    page = topic_page(_graph(data, as_of=as_of), slug, source=source, on=on)
     _emit(render_topic(page, fmt), out)
 
 

@@ -205,6 +205,44 @@ class ApproachEvaluation:
 
 
 @dataclass(frozen=True)
+class NotInEffect:
+    """An instrument with a claim on the topic that was not in effect on the
+    page's day (or not known to be), with why and the page its date rests on."""
+
+    instrument: str
+    label: str
+    jurisdiction: str
+    level: str
+    source: str
+    state: str
+    known: bool  # False where the dates needed are not recorded
+    page: str | None
+    verification: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class ObligationOn:
+    """An obligation under the topic that applied on the page's day."""
+
+    instrument: str
+    duty: str
+    force: str
+    action: str
+    pinpoint: str
+    quote: str
+    scope: str
+    applies_from: str
+    certain: bool
+    timetable: str
+    set_by: str | None
+    verification: str
+    checked_against: str | None
+    evidence: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
 class TopicPage:
     """Everything a topic page shows."""
 
@@ -229,6 +267,10 @@ class TopicPage:
     topics_in_graph: int
     data_version: str | None
     data_issued: dt.date | None
+    # With a day (``topic_page(..., on=DAY)``): the page as it applied that day.
+    on: dt.date | None = None
+    not_in_effect: tuple[NotInEffect, ...] = ()
+    obligations: tuple[ObligationOn, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -325,12 +367,21 @@ def _regimes_since(coverage: tuple[CoverageRow, ...], since: dt.date) -> tuple[t
 
 
 def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
+               on: str | dt.date | None = None,
                similarity: nx.Graph | None = None,
                _rows: Rows | None = None,
                _topics: int | None = None,
                _evidence: Mapping[str, Evidence] | None = None) -> TopicPage:
     """Gather a topic page from the named queries. ``similarity`` is the topic
-    similarity graph of the same view, when the caller already has it."""
+    similarity graph of the same view, when the caller already has it.
+
+    With ``on`` (a day, ``YYYY-MM-DD``), the page as it applied that day: the
+    coverage, counts, tensions, disagreements and references of the instruments
+    in effect that day (query ``instruments-in-effect``); those that were not,
+    or are not known to have been, listed with why in ``not_in_effect``; the
+    first instrument to address the topic among those adopted by then; and the
+    obligations under the topic that applied that day (query ``obligations``)."""
+    day = _day(on) if on is not None else None
     found = kg.results("topic", topic=slug).records()
     if not found:
         known = ", ".join(r["slug"] for r in kg.results("topics").records()) or "none"
@@ -387,6 +438,40 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         else "None: no other topic shares a coverage pattern with this one, and none is linked in the scheme."
     )
     version = kg.results("dataset-version").records()
+    not_in_effect: tuple[NotInEffect, ...] = ()
+    obligations: tuple[ObligationOn, ...] = ()
+    if day is not None:
+        effect = {r["instrument"]: r for r in kg.results("instruments-in-effect", on=day.isoformat()).records()}
+
+        def live(iri: str) -> bool:
+            return iri in effect and effect[iri]["inEffect"] is True
+
+        unknown = {"state": "not known: no status recorded", "inEffect": None, "start": None}
+        not_in_effect = tuple(
+            NotInEffect(r.instrument, r.label, r.jurisdiction, r.level, r.source,
+                        effect.get(r.instrument, unknown)["state"],
+                        effect.get(r.instrument, unknown)["inEffect"] is not None,
+                        *_state_page(effect.get(r.instrument, unknown)))
+            for r in coverage if not live(r.instrument))
+        everything = coverage
+        coverage = tuple(r for r in coverage if live(r.instrument))
+        summary = _summary(coverage)
+        addressing = [(r.date_adopted, r) for r in everything if r.level not in ("silent", "not-assessed")
+                      and isinstance(r.date_adopted, dt.date) and r.date_adopted <= day]
+        first = min((adopted for adopted, _ in addressing), default=None)
+        primacy = tuple(Primacy(r.instrument, r.label, adopted, r.level, r.source)
+                        for adopted, r in sorted(addressing, key=lambda pair: pair[1].label) if adopted == first)
+        since = _regimes_since(coverage, primacy[0].date_adopted) if primacy else ()
+        tensions = tuple(x for x in tensions if live(x.first) and live(x.second))
+        silent = tuple(x for x in silent if live(x.instrument))
+        references = tuple(x for x in references if live(x.instrument))
+        disagreements = tuple(x for x in disagreements if live(x.instrument))
+        tiers = document_tiers(kg)
+        obligations = tuple(
+            ObligationOn(r["instrument"], r["duty"], r["force"], r["action"], r["pinpoint"], r["quote"], r["scope"],
+                         r["appliesFrom"], bool(r["certain"]), r["timetable"], r["setBy"], r["verification"],
+                         r["checkedAgainst"], r["evidence"], tiers.get(r["checkedAgainst"] or r["evidence"] or ""))
+            for r in kg.results("obligations", topic=slug, on=day.isoformat()).records())
     return TopicPage(
         slug=topic["slug"],
         iri=topic["topic"],
@@ -409,7 +494,44 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         topics_in_graph=topics,
         data_version=version[0]["version"] if version else None,
         data_issued=version[0]["issued"] if version else None,
+        on=day,
+        not_in_effect=not_in_effect,
+        obligations=obligations,
     )
+
+
+def _day(value: str | dt.date) -> dt.date:
+    """A day given as ``YYYY-MM-DD`` (or a date), checked as query parameters are."""
+    from aigovkg.queries import Param
+
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return dt.date.fromisoformat(str(Param("on", "date", False, "").to_term(text).value))
+
+
+def _state_page(row: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The page, verification and tier that an instrument's state that day rests
+    on: the ending event's (or status date's) where it ended, else its start date's."""
+    if row.get("end") is not None and row.get("inEffect") is False and str(row["state"]).startswith("ended"):
+        return row.get("endPage"), row.get("endVerification"), row.get("endTier")
+    if row.get("start") is None:
+        return None, None, None
+    return row.get("startPage"), row.get("startVerification"), row.get("startTier")
+
+
+def _summary(coverage: tuple[CoverageRow, ...]) -> Summary:
+    """The counts of ``topic-coverage-summary`` (distinct instruments per level)
+    computed from coverage rows, for a page narrowed to some instruments."""
+    levels: dict[str, set[str]] = {}
+    for row in coverage:
+        levels.setdefault(row.level, set()).add(row.instrument)
+    return Summary(len({r.instrument for r in coverage}), len(levels.get("governs", ())),
+                   len(levels.get("implicit", ())), len(levels.get("silent", ())),
+                   len(levels.get("conflicts", ())), len(levels.get("not-assessed", ())))
+
+
+def document_tiers(kg: KnowledgeGraph) -> dict[str, str]:
+    """The evidence tier of every web document in the graph, by address (query ``document-tiers``)."""
+    return {str(r["document"]): str(r["tierLabel"]) for r in kg.results("document-tiers").records()}
 
 
 def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluation, ...]:

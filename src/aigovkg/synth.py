@@ -135,10 +135,10 @@ def synthesize(
     jurs = _jurisdictions(g, instruments)
     _sources_and_dataset(g, instruments, topics, seed)
     _topics(g, tops)
-    _instruments(g, inst, jurs)
+    superseded = _instruments(g, inst, jurs)
     claims = _claims(g, inst, tops)
     tensions = _tensions(g, inst, tops)
-    relations = _relations(g, inst)
+    relations = _relations(g, inst, superseded)
     if violations:
         _plant(g, inst, tops, violations)
 
@@ -209,8 +209,10 @@ def _attest(g: _Graph, file: str, slug: str, prop: str, predicate: str, value: s
                 f"aigov:listedIn {SYNTHETIC_DOCUMENT} ; aigov:verification aigov:Unverified .")
 
 
-def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> None:
+def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> set[str]:
+    """Write the instruments; return the slugs of those marked superseded."""
     rng = g.rng
+    superseded = set()
     for i, slug in enumerate(inst):
         file = f"instruments/part-{i // 500:03d}.ttl"
         label = f'"Synthetic Instrument {i + 1}"@en'
@@ -222,11 +224,21 @@ def _instruments(g: _Graph, inst: list[str], jurs: list[str]) -> None:
                     f"aigov:jurisdiction {jur} ; aigov:instrumentKind {kind} ; aigov:status {status} ; "
                     f"aigov:dateAdopted {date} .")
         g.add(file, f"<https://example.org/synthetic/{slug}> aigov:evidenceTier aigov:OfficialText .")
+        if status == "aigov:Superseded":
+            superseded.add(slug)
+            # A superseded version says what replaced it (aigov:SupersededVersionSaysWhatReplacedIt).
+            day = date.split('"')[1]
+            g.add("events.ttl", f"<{ID}event/aigovkg/{slug}/new-version/{day}> a aigov:LifecycleEvent ; "
+                                f"aigov:instrument inst:{slug} ; aigov:eventKind aigov:NewVersion ; "
+                                f"aigov:eventDate {date} ; dcterms:source src:aigovkg ; "
+                                f"aigov:evidence <https://example.org/synthetic/{slug}> ; "
+                                'aigov:notCheckedBecause "Synthetic: no text."@en ; aigov:verification aigov:Unverified .')
         for prop, predicate, value in (("label", "rdfs:label", label), ("jurisdiction", "aigov:jurisdiction", jur),
                                        ("instrumentKind", "aigov:instrumentKind", kind),
                                        ("status", "aigov:status", status),
                                        ("dateAdopted", "aigov:dateAdopted", date)):
             _attest(g, file, slug, prop, predicate, value)
+    return superseded
 
 
 def _claim(source: str, topic_slug: str, slug: str, level: str, rng: random.Random, *,
@@ -292,11 +304,13 @@ def _tensions(g: _Graph, inst: list[str], tops: list[str]) -> int:
     return count
 
 
-def _relations(g: _Graph, inst: list[str]) -> int:
+def _relations(g: _Graph, inst: list[str], superseded: set[str]) -> int:
     rng = g.rng
     n = min(len(inst) // 2 or 1, len(inst) * (len(inst) - 1))
     for a, b in _pairs(rng, inst, n):
         kind = rng.choice(RELATIONS)
+        if kind == "Supersedes" and b not in superseded:
+            kind = "BuildsOn"  # only a version marked superseded is superseded (aigov:ReplacedVersionIsNotCurrent)
         kebab = "".join("-" + c.lower() if c.isupper() else c for c in kind).lstrip("-")
         g.add("relations.ttl", f"<{ID}relation/aigovkg/{kebab}/{a}--{b}> a aigov:InstrumentRelation ; "
                                f"aigov:fromInstrument inst:{a} ; aigov:toInstrument inst:{b} ; "

@@ -1,5 +1,7 @@
 """The static website: index (with the silence index), one page per topic,
-instrument and jurisdiction, a compare page and a SPARQL page. No external
+instrument and jurisdiction, a timeline page per instrument with dated facts,
+a deadline calendar (with its iCalendar file and Atom feed, written by the
+generator of ``aigovkg calendar``), a compare page and a SPARQL page. No external
 CDN; every link is relative, so the site works from ``file://`` and from any
 static server. Each page embeds JSON-LD about its subject and a cite-this
 block carrying the data version."""
@@ -136,6 +138,9 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              page=view, s=view.summary)
 
     evidence = rows.evidence
+    from aigovkg.timeline import timelines
+
+    dated = timelines(kg, rows, instruments)
     for i in instruments:
         slug = page_name(kg, i["slug"], i["instrument"])
         facts = rows.instrument(i["instrument"], "instrument-facts")
@@ -153,7 +158,17 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              tensions=rows.instrument(i["instrument"], "instrument-tensions"),
              relations=rows.instrument(i["instrument"], "instrument-relations"),
              events=rows.instrument(i["instrument"], "instrument-events"),
-             obligations=rows.instrument(i["instrument"], "obligations"), evidence=evidence)
+             obligations=rows.instrument(i["instrument"], "obligations"), evidence=evidence,
+             timeline=f"../timelines/{slug}.html" if i["instrument"] in dated else None)
+
+    for i in instruments:
+        if i["instrument"] in dated:
+            slug = page_name(kg, i["slug"], i["instrument"])
+            page(f"timelines/{slug}.html", "timeline.html.j2", f"Timeline: {i['label']}", i["instrument"],
+                 {"@context": SCHEMA, "@type": "WebPage", "name": f"Timeline: {i['label']}",
+                  "about": {"@type": "Legislation", "@id": i["instrument"], "name": i["label"]}},
+                 t=dated[i["instrument"]])
+    _calendar(kg, page, put, {i["instrument"]: page_name(kg, i["slug"], i["instrument"]) for i in instruments})
 
     for j in jurisdictions:
         page(f"jurisdictions/{page_name(kg, j['slug'], j['jurisdiction'])}.html", "jurisdiction.html.j2", j["label"], j["jurisdiction"],
@@ -186,3 +201,37 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
         put(asset, (Path(_TEMPLATES) / "site" / asset).read_text(encoding="utf-8"))
     _pictures(kg, put, coverage, similarity)
     return count
+
+
+def _calendar(kg: KnowledgeGraph, page: Callable[..., None], put: Put, slugs: Mapping[str, str]) -> None:
+    """The calendar page, and beside it the iCalendar file and Atom feed made by
+    :mod:`aigovkg.calendar`, the generator ``aigovkg calendar`` writes them with."""
+    from aigovkg.calendar import calendar, render
+    from aigovkg.model import document_tiers
+    from aigovkg.queries import ROLES
+
+    cal = calendar(kg)
+    put("calendar.ics", render(cal, "ics"))
+    put("calendar.atom", render(cal, "atom"))
+    binds: dict[str, list[str]] = {}
+    for role in ROLES:  # the entries each role sees, as `aigovkg calendar --role ROLE` lists them
+        for row in calendar(kg, role=role).deadlines.records():
+            binds.setdefault(str(row["entry"]), []).append(role)
+    tiers = document_tiers(kg)
+    basis = {str(r["entry"]): r for r in kg.results("timetable").records()}
+    upcoming: list[dict[str, Any]] = []
+    past: list[dict[str, Any]] = []
+    for row in cal.deadlines.records():
+        entry = basis[str(row["entry"])]
+        page_url = entry["checkedAgainst"] or entry["evidence"]
+        view = {"date": str(row["date"]), "slug": slugs[row["instrument"]], "entry_slug": _slug(str(row["entry"])),
+                "instrument": row["instrumentLabel"], "scope": row["scope"], "duties": row["duties"],
+                "obligations": row["obligations"], "moved_from": str(row["movedFrom"]) if row["movedFrom"] else None,
+                "set_by": row["setBy"] if row["movedFrom"] else None, "roles": binds.get(str(row["entry"]), []),
+                "verification": entry["verification"], "page": page_url, "checked": bool(entry["checkedAgainst"]),
+                "tier": tiers.get(str(page_url or ""))}
+        (upcoming if view["date"] > cal.issued else past).append(view)
+    dataset_iri = "https://w3id.org/aigovkg/id/dataset"
+    page("calendar.html", "calendar.html.j2", "Deadline calendar", dataset_iri,
+         {"@context": SCHEMA, "@type": "WebPage", "name": "Deadline calendar", "isPartOf": dataset_iri},
+         upcoming=upcoming, past=past[::-1], roles=list(ROLES), issued_day=cal.issued)
