@@ -161,3 +161,42 @@ def test_what_a_claim_rests_on_shows_on_topic_instrument_and_compare_pages(site,
         assert claim["tierLabel"] in seen["text"] and "verified" in seen["text"], name
         assert claim["checkedOn"].isoformat() in seen["text"], name
         assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"], name
+
+
+def test_the_sparql_page_has_contents_grouping_every_query(site):
+    from html.parser import HTMLParser
+
+    from aigovkg.queries import OTHER_QUERIES, first_queries, grouped_queries, named_queries
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: set[str] = set()
+            self.in_contents = 0
+            self.contents: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if attributes.get("id"):
+                self.ids.add(attributes["id"])
+            if tag == "nav" and attributes.get("id") == "contents":
+                self.in_contents = 1
+            elif tag == "nav" and self.in_contents:
+                self.in_contents += 1
+            if tag == "a" and self.in_contents:
+                self.contents.append(attributes["href"])
+
+        def handle_endtag(self, tag):
+            if tag == "nav" and self.in_contents:
+                self.in_contents -= 1
+
+    page = Links()
+    page.feed((site / "sparql.html").read_text(encoding="utf-8"))
+    targets = [href[1:] for href in page.contents]
+    assert all(href.startswith("#") for href in page.contents) and set(targets) <= page.ids
+    groups = grouped_queries()
+    assert OTHER_QUERIES not in [heading for heading, _ in groups]  # every query has a group of its own
+    assert len(groups) == 8 and sum(len(group) for _, group in groups) == len(named_queries()) == 43
+    assert {f"q-{name}" for name in named_queries()} <= set(targets)
+    assert {f"first-{name}" for name in first_queries()} <= set(targets)
+    assert {"first", "prefixes", "entailment", "library"} <= set(targets)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
-from aigovkg.queries import named_queries
+from aigovkg.namespaces import PREFIXES
+from aigovkg.queries import first_queries, grouped_queries
 from aigovkg.render import _TEMPLATES, _environment, page_name, weblink
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          instruments=instruments, matrix=matrix)
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
-         queries=list(named_queries().values()))
+         first=list(first_queries().values()), groups=grouped_queries(), prefixes=list(PREFIXES.items()))
     put("style.css", (Path(_TEMPLATES) / "site" / "style.css").read_text(encoding="utf-8"))
     _pictures(kg, put, coverage, similarity)
     return count
