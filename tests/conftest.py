@@ -166,6 +166,7 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_the_instrument_page_shows_each_obligation_with_what_it_rests_on",
     ),
     "test_ontodoc.py": (
+        "test_each_class_lists_its_properties_and_shapes_and_the_shapes_are_published",
         "test_every_redirect_target_is_a_file_the_build_wrote",
         "test_ontology_files_are_the_same_bytes_whatever_the_hash_seed", "test_the_formats_are_the_ontology",
         "test_the_page_lists_every_class_property_and_concept",
@@ -205,8 +206,10 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_queries_read_a_named_graph_given_as_the_default_graph", "test_secrets_are_never_printed",
     ),
     "test_researcher_cli.py": (
-        "test_a_prefix_typo_is_one_line_with_a_suggestion", "test_an_unknown_slug_is_an_error_not_zero_rows",
-        "test_ask_answers_in_the_w3c_result_formats", "test_curies_the_tool_prints_are_taken_as_parameters",
+        "test_a_claim_is_taken_by_its_curie_with_slashes", "test_a_prefix_typo_is_one_line_with_a_suggestion",
+        "test_an_unknown_slug_is_an_error_not_zero_rows", "test_ask_answers_in_the_w3c_result_formats",
+        "test_curies_the_tool_prints_are_taken_as_parameters",
+        "test_no_entailment_but_the_subclass_path_finds_the_entities",
     ),
     "test_server.py": (
         "test_every_named_query_gives_the_same_rows_embedded_and_remote", "test_push_into_a_named_graph",
