@@ -26,7 +26,7 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "topics/international-coordination.md", "validation.txt", "index.html", "compare.html",
         "sparql.html", "style.css", "instruments/eu-ai-act.html", "jurisdictions/us-ca.html",
         "ontology/index.html", "ontology/aigov.ttl", "ontology/aigov.jsonld", "ontology/aigov.nt",
-        "ontology/aigov.rdf", "w3id/redirects.json",
+        "ontology/aigov.rdf", "ontology/shapes.ttl", "w3id/redirects.json",
     }
     assert expected <= files
     assert len([f for f in files if f.endswith(".html")]) == 59

@@ -260,3 +260,31 @@ def test_htaccess_refuses_urls_that_would_inject_rules():
     for url in ("https://x.org/a b", "https://x.org/$1", "https://x.org/%1", "javascript:x", "https://x.org/\nRewriteRule"):
         with pytest.raises(UsageError):
             htaccess(url)
+
+
+def test_the_readme_names_properties_the_ontology_gives_each_class(kg):
+    """The README's table of key properties, checked against the ontology and
+    shapes (the ontology page's 'Properties used with it') and the data."""
+    from aigovkg.namespaces import PREFIXES
+    from aigovkg.ontodoc import ontology_doc
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| class | key properties |"):]
+    rows = re.findall(r"^\| `aigov:(\w+)` \| (.+) \|$", table[: table.index("\n\n")], re.MULTILINE)
+    assert len(rows) == 10
+
+    def expand(name: str) -> str:
+        prefix, local = name.split(":")
+        return PREFIXES[prefix] + local
+
+    used = {term.anchor: {AIGOV + link.href[1:] if link.internal else link.href for link in term.properties}
+            for term in ontology_doc().sections[0].terms}
+    checked = 0
+    for cls, cell in rows:
+        properties = re.findall(r"`([a-z]+:\w+)`", cell)
+        assert properties and cell == ", ".join(f"`{p}`" for p in properties), cell
+        for name in properties:
+            assert expand(name) in used[cls], f"{name} is not a property of aigov:{cls} in the ontology or shapes"
+            assert kg.engine.ask(f"ASK {{ ?x a <{AIGOV}{cls}> ; <{expand(name)}> ?v }}"), f"no aigov:{cls} has {name}"
+            checked += 1
+    assert checked == 59
