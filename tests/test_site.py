@@ -200,3 +200,8 @@ def test_the_sparql_page_has_contents_grouping_every_query(site):
     assert {f"q-{name}" for name in named_queries()} <= set(targets)
     assert {f"first-{name}" for name in first_queries()} <= set(targets)
     assert {"first", "prefixes", "entailment", "library"} <= set(targets)
+    from aigovkg.namespaces import PREFIXES
+
+    html = (site / "sparql.html").read_text(encoding="utf-8")
+    assert all(f"<td><code>{prefix}:</code></td><td><code>{ns}</code></td>" in html for prefix, ns in PREFIXES.items())
+    assert "claim:aigovkg\\/human-oversight\\/eu-ai-act" in html and "?x a/rdfs:subClassOf* prov:Entity" in html
