@@ -177,3 +177,23 @@ def test_json_ld_which_could_hold_named_graphs_stays_in_the_default_graph(export
     quads = list(ox.parse(exported["jsonld"], format=ox.RdfFormat.JSON_LD))
     assert len(quads) == len(list(ox.parse(exported["turtle"], format=ox.RdfFormat.TURTLE)))
     assert all(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
+
+
+def test_blank_nodes_in_named_graphs_get_the_same_labels_every_time(tmp_path):
+    """A data folder with blank nodes in a claims folder and elsewhere: the
+    N-Quads and TriG are the same bytes on every load, and read back as the graph."""
+    from aigovkg.loader import load_graph
+
+    (tmp_path / "claims" / "someone").mkdir(parents=True)
+    (tmp_path / "claims" / "someone" / "x.ttl").write_text(BLANK, encoding="utf-8")
+    (tmp_path / "other.ttl").write_text(BLANK.replace("ex:a", "ex:c"), encoding="utf-8")
+    runs = [(dump(load_graph(tmp_path, ontology=False), "nquads"), dump(load_graph(tmp_path, ontology=False), "trig"))
+            for _ in range(3)]
+    assert len(set(runs)) == 1
+    nquads, trig = runs[0]
+    for data, fmt in ((nquads, ox.RdfFormat.N_QUADS), (trig, ox.RdfFormat.TRIG)):
+        quads = list(ox.parse(data, format=fmt))
+        assert {q.graph_name.value for q in quads} == {GRAPH + "claims/someone", GRAPH + "curated"}
+        loaded = load_graph(tmp_path, ontology=False)
+        assert [str(t) for t in canonical_triples(q.triple for q in quads)] == \
+            [str(t) for t in canonical_triples(loaded.written_triples())]

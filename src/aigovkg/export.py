@@ -214,18 +214,32 @@ def graph_sizes(loaded: LoadedGraph) -> dict[str, int]:
 
 def named_quads(loaded: LoadedGraph) -> bytes:
     """Every triple as its file wrote it, in its file's named graph (``graph_name``):
-    sorted N-Quads lines, one per distinct quad, blank nodes labelled canonically."""
+    sorted N-Quads lines, one per distinct quad, blank nodes labelled canonically.
+    Without blank nodes, each file's N-Triples lines get their graph appended, a
+    file at a time, so that no Python object per triple outlives its file."""
+    lines: list[bytes] = []
+    for loaded_file in loaded.files:
+        triples = [quad.triple for quad in reparse(loaded_file.path)]
+        if _has_blank_nodes(triples):
+            return _named_quads_with_blank_nodes(loaded)
+        graph = str(ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))).encode("utf-8")
+        text = _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        del triples
+        lines.extend(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
+    return _sorted(list(dict.fromkeys(lines)))
+
+
+def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> bytes:
+    """``named_quads`` of a graph with blank nodes: relabelled canonically (RDFC-1.0) over the whole dataset."""
     quads: list[ox.Quad] = []
     for loaded_file in loaded.files:
         graph = ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))
         quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in reparse(loaded_file.path))
-    if _has_blank_nodes(q.triple for q in quads):
-        dataset = ox.Dataset(quads)
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        quads = list(dataset)
-    lines = set(_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS)).splitlines(keepends=True))
+    dataset = ox.Dataset(quads)
     del quads
-    return b"".join(sorted(lines))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = _bytes(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)).splitlines(keepends=True)
+    return _sorted(list(dict.fromkeys(lines)))
 
 
 def _by_graph(text: bytes) -> Iterator[ox.Quad]:
