@@ -100,6 +100,8 @@ SLOW: dict[str, tuple[str, ...]] = {
     ),
     "test_export.py": (
         "test_byte_stable_across_hash_seeds", "test_canonical_order_is_the_order_of_the_triples_text",
+        "test_dataset_dumps_put_each_part_in_its_named_graph",
+        "test_json_ld_which_could_hold_named_graphs_stays_in_the_default_graph",
         "test_jsonld_compacted_a_chunk_at_a_time_is_the_same",
         "test_jsonld_uses_short_keys_and_needs_no_network", "test_round_trip_is_isomorphic",
     ),
