@@ -92,9 +92,10 @@ def test_no_entailment_but_the_subclass_path_finds_the_entities(kg):
         return int(answer.stdout.splitlines()[1])
 
     assert count("?x a prov:Entity") == 0  # the store infers nothing
-    assert count("aigov:CoverageClaim rdfs:subClassOf prov:Entity . ?x a aigov:CoverageClaim") == 364
+    claims = count("?x a aigov:CoverageClaim")
+    assert count("aigov:CoverageClaim rdfs:subClassOf prov:Entity . ?x a aigov:CoverageClaim") == claims > 0
     entities = count("?x a/rdfs:subClassOf* prov:Entity")
-    assert entities == count("?x a ?class . ?class rdfs:subClassOf+ prov:Entity") > 364
+    assert entities == count("?x a ?class . ?class rdfs:subClassOf+ prov:Entity") > claims
 
 
 def test_the_first_queries_run_and_the_readme_shows_them(kg):
