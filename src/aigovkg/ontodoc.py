@@ -223,37 +223,40 @@ def _shapes(labels: dict[str, str]) -> tuple[tuple[Shape, ...], dict[str, list[L
     """The named shapes; for each class, the shapes targeting it and the properties they constrain."""
     store = ox.Store()
     store.extend(parse_turtle(resources.shapes_file()))
-    found: dict[str, dict[str, object]] = {}
+    messages: dict[str, str] = {}
+    targets: dict[str, set[tuple[str, str]]] = {}
+    paths: dict[str, set[str]] = {}
     for shape, message, target, kind, path in from_solutions(store.query(_SHAPES_QUERY)).rows:  # type: ignore[arg-type]
         assert isinstance(shape, ox.NamedNode)
-        entry = found.setdefault(shape.value, {"message": "", "targets": set(), "paths": set()})
+        messages.setdefault(shape.value, "")
+        targets.setdefault(shape.value, set())
+        paths.setdefault(shape.value, set())
         if isinstance(message, ox.Literal):
-            entry["message"] = message.value
+            messages[shape.value] = message.value
         if isinstance(target, ox.NamedNode) and isinstance(kind, ox.NamedNode):
-            entry["targets"].add((kind.value, target.value))  # type: ignore[attr-defined]
+            targets[shape.value].add((kind.value, target.value))
         if isinstance(path, ox.NamedNode):
-            entry["paths"].add(path.value)  # type: ignore[attr-defined]
+            paths[shape.value].add(path.value)
 
     def link(iri: str) -> Link:
         return _link(ox.NamedNode(iri), labels.get(iri))
 
-    def order(links: set[Link] | list[Link]) -> tuple[Link, ...]:
+    def order(links: set[Link]) -> tuple[Link, ...]:
         return tuple(sorted(links, key=lambda item: (not item.internal, item.text.lower(), item.href)))
 
     shapes: list[Shape] = []
     shapes_of: dict[str, list[Link]] = {}
     paths_of: dict[str, list[Link]] = {}
-    for iri, entry in sorted(found.items()):
-        targets: set[tuple[str, str]] = entry["targets"]  # type: ignore[assignment]
-        paths: set[str] = entry["paths"]  # type: ignore[assignment]
-        grouped = tuple((words, order({link(t) for k, t in targets if k == kind}))
-                        for kind, words in _TARGET_WORDS.items() if any(k == kind for k, _ in targets))
-        shapes.append(Shape(iri, _local(iri), str(entry["message"]), grouped, order({link(p) for p in paths})))
-        classes = sorted(t for k, t in targets if k == SH + "targetClass")
-        for target in classes:
-            shapes_of.setdefault(target, []).append(Link("#" + _local(iri), _local(iri), True))
+    for iri in sorted(messages):
+        aimed = targets[iri]
+        grouped = tuple((words, order({link(t) for k, t in aimed if k == kind}))
+                        for kind, words in _TARGET_WORDS.items() if any(k == kind for k, _ in aimed))
+        shapes.append(Shape(iri, _local(iri), messages[iri], grouped, order({link(p) for p in paths[iri]})))
+        classes = sorted(t for k, t in aimed if k == SH + "targetClass")
+        for cls in classes:
+            shapes_of.setdefault(cls, []).append(Link("#" + _local(iri), _local(iri), True))
             if len(classes) == 1:  # a shape of several classes may name a property of one of them only
-                paths_of.setdefault(target, []).extend(link(p) for p in paths)
+                paths_of.setdefault(cls, []).extend(link(p) for p in paths[iri])
     return tuple(shapes), shapes_of, paths_of
 
 
