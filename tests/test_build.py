@@ -27,8 +27,8 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "sparql.html", "search.html", "search.js", "search-index.js", "style.css", "instruments/eu-ai-act.html",
         "jurisdictions/us-ca.html",
         "ontology/index.html", "ontology/aigov.ttl", "ontology/aigov.jsonld", "ontology/aigov.nt",
-        "ontology/aigov.rdf", "w3id/redirects.json", "calendar.html", "calendar.ics", "calendar.atom",
-        "timelines/eu-ai-act.html", "timelines/us-eo-14110.html",
+        "ontology/aigov.rdf", "ontology/shapes.ttl", "w3id/redirects.json", "calendar.html", "calendar.ics",
+        "calendar.atom", "timelines/eu-ai-act.html", "timelines/us-eo-14110.html",
     }
     assert expected <= files
     assert len([f for f in files if f.endswith(".html")]) == 104  # 70 pages, 33 timelines and the calendar
@@ -37,9 +37,11 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
     assert page["summary"]["instruments"] == 33
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
     # The dumps, streamed to their files from one canonical text, are what `aigovkg export` writes.
-    store = load_graph().store
+    # N-Quads and TriG with their named graphs (the ontology, each source's claims, the rest).
+    loaded = load_graph()
     for fmt in ExportFormat:
-        assert (out / f"dumps/aigovkg.{SUFFIX[fmt]}").read_bytes() == dump(store, fmt), fmt
+        assert (out / f"dumps/aigovkg.{SUFFIX[fmt]}").read_bytes() == dump(loaded, fmt), fmt
+    assert b"<https://w3id.org/aigovkg/id/graph/claims/policy-window> .\n" in (out / "dumps/aigovkg.nq").read_bytes()
 
 
 def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: Path):

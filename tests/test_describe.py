@@ -44,3 +44,20 @@ def test_void_lists_every_dump_and_the_licence(kg):
     assert len(dumps) == 6 and all(d.startswith("https://example.org/aigovkg/dumps/aigovkg.") for d in dumps)
     assert bool(void.query("ASK { <https://w3id.org/aigovkg/id/dataset> <http://purl.org/dc/terms/license> "
                            "<https://creativecommons.org/licenses/by/4.0/> }"))
+
+
+def test_void_describes_the_named_graphs_of_the_dumps(kg):
+    from aigovkg.export import dump
+
+    void = _description(kg)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    stated = {r["g"].value: int(r["n"].value) for r in void.query(
+        f"SELECT ?g ?n WHERE {{ <https://w3id.org/aigovkg/id/dataset> <{VOID}subset> ?s . "
+        f"?s a <{sd}NamedGraph> ; <{sd}name> ?g ; <{VOID}triples> ?n ; <http://purl.org/dc/terms/description> ?d }}")}
+    counted: dict[str, int] = {}
+    for quad in ox.parse(dump(kg.loaded, "nquads"), format=ox.RdfFormat.N_QUADS):
+        counted[quad.graph_name.value] = counted.get(quad.graph_name.value, 0) + 1
+    graph = "https://w3id.org/aigovkg/id/graph/"
+    assert stated == counted and set(stated) == {graph + "ontology", graph + "claims/aigovkg",
+                                                 graph + "claims/policy-window", graph + "curated"}
+    assert sum(stated.values()) == kg.loaded.triples

@@ -117,3 +117,83 @@ def test_jsonld_compacted_a_chunk_at_a_time_is_the_same(kg, monkeypatch):
     # Streamed a node at a time, the text is what json.dumps makes of the whole document.
     document = json.loads(whole)
     assert whole.decode("utf-8") == json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+GRAPH = "https://w3id.org/aigovkg/id/graph/"
+GRAPH_NAMES = {GRAPH + "ontology", GRAPH + "claims/aigovkg", GRAPH + "claims/policy-window", GRAPH + "curated"}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> dict[str, bytes]:
+    """The shipped graph as `aigovkg export` writes it, twice over for the dataset formats."""
+    out: dict[str, bytes] = {}
+    for fmt in ("turtle", "jsonld", "nquads", "trig", "nquads-again", "trig-again"):
+        result = subprocess.run([sys.executable, "-m", "aigovkg", "export", "--format", fmt.split("-")[0]],
+                                capture_output=True, timeout=120, check=True)
+        out[fmt] = result.stdout
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_dataset_dumps_put_each_part_in_its_named_graph(exported, fmt):
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    assert exported[fmt] == exported[f"{fmt}-again"]  # deterministic, byte for byte
+    turtle = rdflib.Graph().parse(data=exported["turtle"], format="turtle")
+    # rdflib
+    dataset = rdflib.Dataset()
+    dataset.parse(data=exported[fmt], format=fmt)
+    graphs = {str(g.identifier): g for g in dataset.graphs() if len(g)}
+    assert set(graphs) == GRAPH_NAMES  # the default graph is empty
+    union = rdflib.Graph()
+    for graph in graphs.values():
+        for triple in graph:
+            union.add(triple)
+    assert len(union) == len(turtle) == sum(len(g) for g in graphs.values()) and isomorphic(union, turtle)
+    # pyoxigraph
+    quads = list(ox.parse(exported[fmt], format=PARSE_FORMAT[ExportFormat(fmt)]))
+    by_graph: dict[str, set] = {}
+    for quad in quads:
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        by_graph.setdefault(quad.graph_name.value, set()).add(quad.triple)
+    assert set(by_graph) == GRAPH_NAMES and len(quads) == len(turtle)
+    from_turtle = {q.triple for q in ox.parse(exported["turtle"], format=ox.RdfFormat.TURTLE)}
+    assert set().union(*by_graph.values()) == from_turtle
+    # each part where it belongs
+    a = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    aigov = "https://w3id.org/aigovkg/ontology#"
+    claim = ox.NamedNode("https://w3id.org/aigovkg/id/claim/policy-window/international-coordination/eu-ai-act")
+    assert ox.Triple(claim, ox.NamedNode(a), ox.NamedNode(aigov + "CoverageClaim")) in by_graph[GRAPH + "claims/policy-window"]
+    ours = ox.NamedNode("https://w3id.org/aigovkg/id/claim/aigovkg/human-oversight/eu-ai-act")
+    assert ox.Triple(ours, ox.NamedNode(a), ox.NamedNode(aigov + "CoverageClaim")) in by_graph[GRAPH + "claims/aigovkg"]
+    assert ox.Triple(ox.NamedNode(aigov + "Instrument"), ox.NamedNode(a),
+                     ox.NamedNode("http://www.w3.org/2002/07/owl#Class")) in by_graph[GRAPH + "ontology"]
+    eu = ox.NamedNode("https://w3id.org/aigovkg/id/instrument/eu-ai-act")
+    assert ox.Triple(eu, ox.NamedNode(a), ox.NamedNode(aigov + "Instrument")) in by_graph[GRAPH + "curated"]
+
+
+def test_json_ld_which_could_hold_named_graphs_stays_in_the_default_graph(exported):
+    quads = list(ox.parse(exported["jsonld"], format=ox.RdfFormat.JSON_LD))
+    assert len(quads) == len(list(ox.parse(exported["turtle"], format=ox.RdfFormat.TURTLE)))
+    assert all(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
+
+
+def test_blank_nodes_in_named_graphs_get_the_same_labels_every_time(tmp_path):
+    """A data folder with blank nodes in a claims folder and elsewhere: the
+    N-Quads and TriG are the same bytes on every load, and read back as the graph."""
+    from aigovkg.loader import load_graph
+
+    (tmp_path / "claims" / "someone").mkdir(parents=True)
+    (tmp_path / "claims" / "someone" / "x.ttl").write_text(BLANK, encoding="utf-8")
+    (tmp_path / "other.ttl").write_text(BLANK.replace("ex:a", "ex:c"), encoding="utf-8")
+    runs = [(dump(load_graph(tmp_path, ontology=False), "nquads"), dump(load_graph(tmp_path, ontology=False), "trig"))
+            for _ in range(3)]
+    assert len(set(runs)) == 1
+    nquads, trig = runs[0]
+    for data, fmt in ((nquads, ox.RdfFormat.N_QUADS), (trig, ox.RdfFormat.TRIG)):
+        quads = list(ox.parse(data, format=fmt))
+        assert {q.graph_name.value for q in quads} == {GRAPH + "claims/someone", GRAPH + "curated"}
+        loaded = load_graph(tmp_path, ontology=False)
+        assert [str(t) for t in canonical_triples(q.triple for q in quads)] == \
+            [str(t) for t in canonical_triples(loaded.written_triples())]

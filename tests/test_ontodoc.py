@@ -106,7 +106,7 @@ def test_the_page_lists_every_class_property_and_concept(site: Path):
     # every term of the namespace has a section anchored at its local name; anchors are unique
     every = {r[0].value[len(AIGOV):] for r in ontology_store().query(
         f'SELECT DISTINCT ?t WHERE {{ ?t ?p ?o FILTER(STRSTARTS(STR(?t), "{AIGOV}")) }}')}
-    anchors = [a for _, _, a in page.articles]
+    anchors = [a for section, _, a in page.articles if section != "shapes"]
     assert len(anchors) == len(set(anchors)) == len(every) == 206
     assert set(anchors) == every
     assert {"Instrument", "CoverageClaim", "coverageLevel", "Governs", "CoverageLevels"} <= set(anchors)
@@ -132,6 +132,36 @@ def test_the_page_shows_definitions_sources_and_alignments(site: Path):
     assert "Policy Window&#39;s cell types" in html  # dcterms:source of the coverage levels, escaped
 
 
+def test_each_class_lists_its_properties_and_shapes_and_the_shapes_are_published(site: Path):
+    html = (site / "ontology/index.html").read_text(encoding="utf-8")
+    page = _parse(site / "ontology/index.html")
+
+    def article(anchor: str) -> str:
+        part = html[html.index(f'id="{anchor}">'):]
+        return part[: part.index("</article>")]
+
+    claim = article("CoverageClaim")
+    used = claim[claim.index("Properties used with it"):claim.index("Constrained by the shapes")]
+    for prop in ("coverageLevel", "citation", "instrument", "topic", "checkedOn", "verification"):
+        assert f'href="#{prop}"' in used, prop
+    assert 'href="http://purl.org/dc/terms/source"' in used  # a property of another vocabulary, from a shape
+    constrained = claim[claim.index("Constrained by the shapes"):]
+    for shape in ("ClaimIRIPolicy", "CoverageNeedsCitation", "RestsOnSomethingAReaderCanOpen"):
+        assert f'href="#{shape}"' in constrained, shape
+    # every named shape of the file has a section at its local name, saying what it targets and checks
+    named = {str(s) for s in rdflib.Graph().parse(resources.shapes_file()).subjects()
+             if isinstance(s, rdflib.URIRef)}
+    shapes = [a for section, cls, a in page.articles if section == "shapes" and cls == "shape"]
+    assert len(shapes) == len(set(shapes)) == len(named) == 123
+    assert {AIGOV + a for a in shapes} == named
+    policy = article("ClaimIRIPolicy")
+    assert "Targets the class" in policy and 'href="#CoverageClaim"' in policy and "{source}/{topic}/{instrument}" in policy
+    assert len(page.ids) == len(set(page.ids))
+    # the shapes file is published beside the ontology, as it is, and linked from the page
+    assert (site / "ontology/shapes.ttl").read_bytes() == resources.shapes_file().read_bytes()
+    assert "shapes.ttl" in page.hrefs
+
+
 def test_the_formats_are_the_ontology(site: Path):
     source = rdflib.Graph().parse(resources.ontology_file(), format="turtle")
     formats = {"aigov.ttl": "turtle", "aigov.jsonld": "json-ld", "aigov.nt": "nt", "aigov.rdf": "xml"}
@@ -154,7 +184,8 @@ def test_ontology_files_are_the_same_bytes_whatever_the_hash_seed(tmp_path: Path
         subprocess.run([sys.executable, "-c", script, str(folder)], check=True, timeout=300,
                        env={**os.environ, "PYTHONHASHSEED": seed})
         outputs.append({p.name: p.read_bytes() for p in sorted((folder / "ontology").iterdir())})
-    assert len(outputs[0]) == 5 and outputs[0] == outputs[1]
+    assert len(outputs[0]) == 6 and outputs[0] == outputs[1]
+    assert outputs[0]["shapes.ttl"] == resources.shapes_file().read_bytes()
 
 
 # ------------------------------------------------------- content negotiation
@@ -229,3 +260,31 @@ def test_htaccess_refuses_urls_that_would_inject_rules():
     for url in ("https://x.org/a b", "https://x.org/$1", "https://x.org/%1", "javascript:x", "https://x.org/\nRewriteRule"):
         with pytest.raises(UsageError):
             htaccess(url)
+
+
+def test_the_readme_names_properties_the_ontology_gives_each_class(kg):
+    """The README's table of key properties, checked against the ontology and
+    shapes (the ontology page's 'Properties used with it') and the data."""
+    from aigovkg.namespaces import PREFIXES
+    from aigovkg.ontodoc import ontology_doc
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| class | key properties |"):]
+    rows = re.findall(r"^\| `aigov:(\w+)` \| (.+) \|$", table[: table.index("\n\n")], re.MULTILINE)
+    assert len(rows) == 10
+
+    def expand(name: str) -> str:
+        prefix, local = name.split(":")
+        return PREFIXES[prefix] + local
+
+    used = {term.anchor: {AIGOV + link.href[1:] if link.internal else link.href for link in term.properties}
+            for term in ontology_doc().sections[0].terms}
+    checked = 0
+    for cls, cell in rows:
+        properties = re.findall(r"`([a-z]+:\w+)`", cell)
+        assert properties and cell == ", ".join(f"`{p}`" for p in properties), cell
+        for name in properties:
+            assert expand(name) in used[cls], f"{name} is not a property of aigov:{cls} in the ontology or shapes"
+            assert kg.engine.ask(f"ASK {{ ?x a <{AIGOV}{cls}> ; <{expand(name)}> ?v }}"), f"no aigov:{cls} has {name}"
+            checked += 1
+    assert checked == 59

@@ -59,7 +59,8 @@ def test_wheel_ships_ontology_graph_and_queries(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("aigovkg/_data/ontology/aigov.ttl", "aigovkg/_data/ontology/shapes.ttl",
                    "aigovkg/_data/graph/topics.ttl", "aigovkg/_data/queries/topic-coverage.rq",
-                   "aigovkg/_data/queries/checks/one-claim-per-source.rq", "aigovkg/py.typed",
+                   "aigovkg/_data/queries/checks/one-claim-per-source.rq", "aigovkg/_data/queries/first/1-instruments.rq",
+                   "aigovkg/py.typed",
                    "aigovkg/render/templates/topic.md.j2"):
         assert needed in names, needed
     target = tmp_path / "site-packages"

@@ -18,7 +18,8 @@ from .conftest import run_cli
 
 SAMPLE = {"topic": "international-coordination", "instrument": "eu-ai-act", "jurisdiction": "eu",
           "source": "policy-window", "date": "2023-07-21", "level": "silent", "string": "x",
-          "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act", "role": "deployer"}
+          "integer": "1", "iri": "https://w3id.org/aigovkg/id/instrument/eu-ai-act", "role": "deployer",
+          "claim": "claim:policy-window/international-coordination/eu-ai-act"}
 NAMED = sorted(queries.named_queries().values(), key=lambda q: q.name)
 # International Coordination has no links in the topic scheme and the EU AI Act no relations;
 # synthetic content and the OECD principles have some.
@@ -248,7 +249,7 @@ def test_variables_are_not_keywords(kg):
 def test_every_shipped_query_passes_the_guard():
     # A user may run any file of queries/ as an ad-hoc query (`aigovkg sparql FILE`).
     paths = sorted(resources.queries_dir().rglob("*.rq"))
-    assert len(paths) == 56  # 46 named queries and 10 checks
+    assert len(paths) == 60  # 46 named queries, 10 checks and 4 first queries
     for path in paths:
         assert check_read_only(path.read_text(encoding="utf-8")) in ("SELECT", "ASK", "CONSTRUCT"), path
 

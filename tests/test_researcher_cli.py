@@ -6,12 +6,16 @@ ASK answers in the W3C result formats."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from aigovkg.namespaces import PREFIXES
+from aigovkg.queries import first_queries
 
-from .conftest import run_cli
+from .conftest import ROOT, run_cli
 
 
 def test_sparql_help_names_every_predeclared_prefix():
@@ -54,3 +58,52 @@ def test_ask_answers_in_the_w3c_result_formats():
     root = ET.fromstring(as_xml.stdout)
     assert root.tag == "{http://www.w3.org/2005/sparql-results#}sparql"
     assert root.find("{http://www.w3.org/2005/sparql-results#}boolean").text == "false"
+
+
+CLAIM = "https://w3id.org/aigovkg/id/claim/aigovkg/human-oversight/eu-ai-act"
+
+
+def test_a_claim_is_taken_by_its_curie_with_slashes():
+    answers = [run_cli("query", "claim-evidence", "-p", f"claim={value}", "--format", "csv")
+               for value in ("claim:aigovkg/human-oversight/eu-ai-act", CLAIM, "aigovkg/human-oversight/eu-ai-act")]
+    assert [a.returncode for a in answers] == [0, 0, 0], [a.stderr for a in answers]
+    assert answers[0].stdout == answers[1].stdout == answers[2].stdout
+    rows = list(csv.DictReader(io.StringIO(answers[0].stdout)))
+    assert rows and {row["claim"] for row in rows} == {CLAIM}
+    misspelt = run_cli("query", "claim-evidence", "-p", "claim=claim:aigovkg/human-oversigt/eu-ai-act")
+    assert misspelt.returncode == 2 and misspelt.stderr.count("\n") == 1
+    assert "no claim 'aigovkg/human-oversigt/eu-ai-act' in this graph; did you mean aigovkg/human-oversight/eu-ai-act" \
+        in misspelt.stderr
+    short = run_cli("query", "claim-evidence", "-p", "claim=claim:aigovkg/human-oversight")
+    assert short.returncode == 2 and "is not a claim" in short.stderr and "Traceback" not in short.stderr
+
+
+def test_in_sparql_a_claim_curie_escapes_its_slashes():
+    escaped = run_cli("sparql", "-", "--format", "csv", stdin=(
+        "SELECT ?level WHERE { claim:aigovkg\\/human-oversight\\/eu-ai-act aigov:coverageLevel ?level }"))
+    assert escaped.returncode == 0 and escaped.stdout.splitlines() == [
+        "level", "https://w3id.org/aigovkg/ontology#Governs"]
+
+
+def test_no_entailment_but_the_subclass_path_finds_the_entities(kg):
+    def count(where: str) -> int:
+        answer = run_cli("sparql", "-", "--format", "csv", stdin=f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}")
+        assert answer.returncode == 0, answer.stderr
+        return int(answer.stdout.splitlines()[1])
+
+    assert count("?x a prov:Entity") == 0  # the store infers nothing
+    claims = count("?x a aigov:CoverageClaim")
+    assert count("aigov:CoverageClaim rdfs:subClassOf prov:Entity . ?x a aigov:CoverageClaim") == claims > 0
+    entities = count("?x a/rdfs:subClassOf* prov:Entity")
+    assert entities == count("?x a ?class . ?class rdfs:subClassOf+ prov:Entity") > claims
+
+
+def test_the_first_queries_run_and_the_readme_shows_them(kg):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sparql\n(.*?)```", readme, re.DOTALL)
+    found = first_queries()
+    for query in found.values():
+        table = kg.sparql_results(query.text)
+        assert len(table) >= 1, query.name
+        assert query.body in blocks, f"README lacks the first query {query.name} as written in queries/first/"
+    assert len(found) == 4

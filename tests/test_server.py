@@ -79,7 +79,7 @@ def test_every_named_query_gives_the_same_rows_embedded_and_remote(kg, oxigraph_
             a, b = _rows(local), _rows(far)
             assert (a if ordered else sorted(a)) == (b if ordered else sorted(b)), (named.name, params)
             compared += 1
-    assert len(NAMED) == 43
+    assert len(NAMED) == 46
     assert compared == 59  # every query, and again with source=policy-window where it takes one
 
 

@@ -465,3 +465,47 @@ def test_hostile_labels_and_quotes_stay_text_on_the_timeline_and_calendar(data_c
     shown = browser.execute_script("return Array.from(document.querySelectorAll('table.deadlines tbody tr'))"
                                    ".filter(r => !r.hidden).map(r => r.innerText)")
     assert any(hostile in row for row in shown)
+
+
+def test_the_sparql_page_has_contents_grouping_every_query(site):
+    from html.parser import HTMLParser
+
+    from aigovkg.queries import OTHER_QUERIES, first_queries, grouped_queries, named_queries
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: set[str] = set()
+            self.in_contents = 0
+            self.contents: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if attributes.get("id"):
+                self.ids.add(attributes["id"])
+            if tag == "nav" and attributes.get("id") == "contents":
+                self.in_contents = 1
+            elif tag == "nav" and self.in_contents:
+                self.in_contents += 1
+            if tag == "a" and self.in_contents:
+                self.contents.append(attributes["href"])
+
+        def handle_endtag(self, tag):
+            if tag == "nav" and self.in_contents:
+                self.in_contents -= 1
+
+    page = Links()
+    page.feed((site / "sparql.html").read_text(encoding="utf-8"))
+    targets = [href[1:] for href in page.contents]
+    assert all(href.startswith("#") for href in page.contents) and set(targets) <= page.ids
+    groups = grouped_queries()
+    assert OTHER_QUERIES not in [heading for heading, _ in groups]  # every query has a group of its own
+    assert len(groups) == 8 and sum(len(group) for _, group in groups) == len(named_queries()) == 46
+    assert {f"q-{name}" for name in named_queries()} <= set(targets)
+    assert {f"first-{name}" for name in first_queries()} <= set(targets)
+    assert {"first", "prefixes", "entailment", "library"} <= set(targets)
+    from aigovkg.namespaces import PREFIXES
+
+    html = (site / "sparql.html").read_text(encoding="utf-8")
+    assert all(f"<td><code>{prefix}:</code></td><td><code>{ns}</code></td>" in html for prefix, ns in PREFIXES.items())
+    assert "claim:aigovkg\\/human-oversight\\/eu-ai-act" in html and "?x a/rdfs:subClassOf* prov:Entity" in html

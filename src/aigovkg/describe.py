@@ -8,12 +8,13 @@ import re
 import pyoxigraph as ox
 
 from aigovkg.api import KnowledgeGraph
-from aigovkg.export import SUFFIX, ExportFormat, serialize
+from aigovkg.export import SUFFIX, ExportFormat, graph_description, graph_sizes, serialize
 from aigovkg.namespaces import DATASET, INSTRUMENT, PREFIXES, TOPIC, curie
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 MEDIA_TYPES = {
@@ -73,6 +74,16 @@ def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None) 
         add(str(RDF_TYPE.value), _n(DCAT + "Distribution"), dist)
         add(DCAT + "downloadURL", url, dist)
         add(DCAT + "mediaType", ox.Literal(MEDIA_TYPES[fmt]), dist)
+    # The named graphs of the N-Quads and TriG dumps, each a subset of the dataset.
+    if kg.loaded is not None and kg.loaded.files:
+        for name, size in graph_sizes(kg.loaded).items():
+            subset = _n(f"{DATASET}/named-graph/{name.rsplit('/graph/', 1)[-1].replace('/', '-')}")
+            add(VOID + "subset", subset)
+            add(str(RDF_TYPE.value), _n(VOID + "Dataset"), subset)
+            add(str(RDF_TYPE.value), _n(SD + "NamedGraph"), subset)
+            add(SD + "name", _n(name), subset)
+            add(VOID + "triples", _int(size), subset)
+            add(DCT + "description", ox.Literal(graph_description(name), language="en"), subset)
     if endpoint:
         add(VOID + "sparqlEndpoint", _n(endpoint))
     add(VOID + "exampleResource", _n(INSTRUMENT + "eu-ai-act"))

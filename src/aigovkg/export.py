@@ -6,6 +6,12 @@ shipped context (``ontology/context.jsonld``), embedded so that nothing is
 fetched from the network. Literals are written as the files wrote them, also
 where Oxigraph's store keeps another form (see ``aigovkg._as_written``).
 
+The N-Quads and TriG dumps of a loaded graph put each triple in a named graph
+by the file it came from: the ontology, one graph per folder of claims
+(``graph/claims/{source}/``: that source's claims and tensions), and the rest of
+the curated data (``GRAPHS``); their union is the graph the other formats
+write. A store dumped on its own (no files) has everything in the default graph.
+
 A literal holding a character XML 1.0 cannot carry (U+0000, other C0
 controls but tab, line feed and carriage return, U+FFFE, U+FFFF) has no
 RDF/XML form: the RDF/XML writer refuses it, naming the node and property,
@@ -24,6 +30,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -32,8 +39,14 @@ from aigovkg._as_written import AsWritten, written
 from aigovkg._literals import rdflib_as_written
 from aigovkg._text import first_unwritable
 from aigovkg.errors import InputError
-from aigovkg.loader import LoadedGraph
-from aigovkg.namespaces import PREFIXES, curie
+from aigovkg.loader import LoadedGraph, reparse
+from aigovkg.namespaces import ID, PREFIXES, curie
+
+#: The named graphs of the N-Quads and TriG dumps, under this namespace.
+GRAPHS = ID + "graph/"
+ONTOLOGY_GRAPH = GRAPHS + "ontology"
+CURATED_GRAPH = GRAPHS + "curated"
+CLAIMS_GRAPHS = GRAPHS + "claims/"
 
 
 class ExportFormat(StrEnum):
@@ -83,6 +96,9 @@ class Canonical:
 
     text: bytes
     blank_nodes: bool
+    #: The same triples in named graphs, as sorted N-Quads text (made when asked:
+    #: ``named_quads``), for the N-Quads and TriG dumps; None: the default graph.
+    named: Callable[[], bytes] | None = None
 
     def triples(self) -> Iterator[ox.Triple]:
         """The triples, parsed one at a time."""
@@ -145,8 +161,93 @@ def _lines_as_written(lines: list[bytes], as_written: AsWritten) -> list[bytes]:
 
 
 def canonical_graph(loaded: LoadedGraph) -> Canonical:
-    """The loaded graph, as the files wrote it, in canonical form."""
-    return canonical_store(loaded.store, as_written=loaded.as_written)
+    """The loaded graph, as the files wrote it, in canonical form (with its
+    named graphs, for the N-Quads and TriG dumps)."""
+    canonical = canonical_store(loaded.store, as_written=loaded.as_written)
+    if not loaded.files:
+        return canonical
+    return Canonical(canonical.text, canonical.blank_nodes, lambda: named_quads(loaded))
+
+
+def graph_name(path: Path, data_dir: Path) -> str:
+    """The named graph of a loaded file's triples in the N-Quads and TriG dumps.
+
+    >>> graph_name(Path("graph/claims/policy-window/x.ttl"), Path("graph"))
+    'https://w3id.org/aigovkg/id/graph/claims/policy-window'
+    >>> graph_name(Path("graph/instruments/eu-ai-act.ttl"), Path("graph"))
+    'https://w3id.org/aigovkg/id/graph/curated'
+    """
+    if path.resolve() == resources.ontology_file().resolve():
+        return ONTOLOGY_GRAPH
+    try:
+        parts = path.resolve().relative_to(data_dir.resolve()).parts
+    except ValueError:  # a file loaded from elsewhere (extra_files)
+        return CURATED_GRAPH
+    if len(parts) > 2 and parts[0] == "claims":
+        return CLAIMS_GRAPHS + quote(parts[1], safe="-._~")
+    return CURATED_GRAPH
+
+
+def graph_description(name: str) -> str:
+    """What a named graph of the dumps holds, in a sentence.
+
+    >>> graph_description("https://w3id.org/aigovkg/id/graph/claims/aigovkg")
+    'The files of graph/claims/aigovkg/: the coverage claims and tensions of the source aigovkg.'
+    """
+    if name == ONTOLOGY_GRAPH:
+        return "The ontology, ontology/aigov.ttl."
+    if name.startswith(CLAIMS_GRAPHS):
+        source = name[len(CLAIMS_GRAPHS):]
+        return f"The files of graph/claims/{source}/: the coverage claims and tensions of the source {source}."
+    return ("Every other file of graph/: instruments and their attested facts, topics, jurisdictions and "
+            "memberships, lifecycle events, relations, obligations, documents, sources and the dataset's record.")
+
+
+def graph_sizes(loaded: LoadedGraph) -> dict[str, int]:
+    """How many triples each named graph of the dumps holds."""
+    sizes: dict[str, int] = {}
+    for line in named_quads(loaded).splitlines():
+        name = line.rsplit(b" ", 2)[-2].decode("utf-8")[1:-1]
+        sizes[name] = sizes.get(name, 0) + 1
+    return dict(sorted(sizes.items()))
+
+
+def named_quads(loaded: LoadedGraph) -> bytes:
+    """Every triple as its file wrote it, in its file's named graph (``graph_name``):
+    sorted N-Quads lines, one per distinct quad, blank nodes labelled canonically.
+    Without blank nodes, each file's N-Triples lines get their graph appended, a
+    file at a time, so that no Python object per triple outlives its file."""
+    lines: list[bytes] = []
+    for loaded_file in loaded.files:
+        triples = [quad.triple for quad in reparse(loaded_file.path)]
+        if _has_blank_nodes(triples):
+            return _named_quads_with_blank_nodes(loaded)
+        graph = str(ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))).encode("utf-8")
+        text = _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        del triples
+        lines.extend(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
+    return _sorted(list(dict.fromkeys(lines)))
+
+
+def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> bytes:
+    """``named_quads`` of a graph with blank nodes: relabelled canonically (RDFC-1.0) over the whole dataset."""
+    quads: list[ox.Quad] = []
+    for loaded_file in loaded.files:
+        graph = ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))
+        quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in reparse(loaded_file.path))
+    dataset = ox.Dataset(quads)
+    del quads
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = _bytes(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)).splitlines(keepends=True)
+    return _sorted(list(dict.fromkeys(lines)))
+
+
+def _by_graph(text: bytes) -> Iterator[ox.Quad]:
+    """N-Quads lines ordered by graph name, then as they are, parsed one at a
+    time: TriG then writes each graph as one block."""
+    lines = text.splitlines(keepends=True)
+    lines.sort(key=lambda line: (line.rsplit(b" ", 2)[-2], line))
+    return iter(ox.parse(io.BytesIO(b"".join(lines)), format=ox.RdfFormat.N_QUADS))
 
 
 _ANY_BLANK_NODE = "ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
@@ -187,13 +288,16 @@ def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO, *, files_of
     triples are parsed from the canonical text as the serializer asks for them.
     ``files_of`` names the files behind a node in an error."""
     prefixes = dict(PREFIXES)
-    if fmt in (ExportFormat.NTRIPLES, ExportFormat.NQUADS):
+    if fmt is ExportFormat.NQUADS and canonical.named is not None:
+        output.write(canonical.named())
+    elif fmt in (ExportFormat.NTRIPLES, ExportFormat.NQUADS):
         # Default-graph quads are N-Triples lines in N-Quads: the text itself.
         output.write(canonical.text)
     elif fmt is ExportFormat.TURTLE:
         ox.serialize(canonical.triples(), output, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     elif fmt is ExportFormat.TRIG:
-        ox.serialize(canonical.quads(), output, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+        quads = _by_graph(canonical.named()) if canonical.named is not None else canonical.quads()
+        ox.serialize(quads, output, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     elif fmt is ExportFormat.RDFXML:
         _check_xml_writable(canonical, files_of)
         ox.serialize(canonical.triples(), output, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)

@@ -303,6 +303,12 @@ def load_graph(
     return LoadedGraph(store, data_dir, tuple(LoadedFile(path) for path in paths), recorder.as_written())
 
 
+def reparse(path: Path) -> Iterator[ox.Quad]:
+    """The quads of a file that was loaded, parsed again as the loader did
+    (base IRI, byte-order mark) without its checks: it passed them."""
+    return _parse_plain(path)
+
+
 def _parse_plain(path: Path) -> Iterator[ox.Quad]:
     """A file parsed again, without the load checks (it was loaded: it passes them)."""
     return iter(ox.parse(_read(path), format=ox.RdfFormat.TURTLE, base_iri=BASE_IRI, rename_blank_nodes=True))

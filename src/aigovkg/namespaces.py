@@ -50,13 +50,15 @@ PREFIXES = MappingProxyType(
     }
 )
 
-#: Parameter kinds that name a thing by its slug, and the namespace of that thing.
+#: Parameter kinds that name a thing by its slug, and the namespace of that thing. A claim's
+#: slug is its source's, topic's and instrument's joined by slashes (aigovkg/human-oversight/eu-ai-act).
 SLUG_NAMESPACES = MappingProxyType(
     {
         "topic": TOPIC,
         "instrument": INSTRUMENT,
         "jurisdiction": JURISDICTION,
         "source": SOURCE,
+        "claim": CLAIM,
     }
 )
 

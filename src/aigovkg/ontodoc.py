@@ -5,8 +5,11 @@ whose anchor is its local name, so that ``https://w3id.org/aigovkg/ontology#Inst
 resolves to ``#Instrument`` on the page. Each section gives the label,
 definition, comment, source, domain and range, super-classes and
 super-properties, and alignments to other vocabularies (schema.org, ELI, PROV,
-SKOS, DCTERMS ...). The ontology is also written as Turtle, JSON-LD,
-N-Triples and RDF/XML beside the page.
+SKOS, DCTERMS ...). A class's section also lists the properties used with it
+(those whose domain it is, and those its shapes constrain) and the SHACL shapes
+that target it; every shape of ``ontology/shapes.ttl`` has a section of its own,
+anchored at its local name too. The ontology is also written as Turtle, JSON-LD,
+N-Triples and RDF/XML beside the page, and the shapes file as it is.
 
     >>> doc = ontology_doc()
     >>> doc.title, doc.sections[0].key
@@ -68,6 +71,33 @@ FORMATS = {
 }
 
 
+#: The shapes file, published beside the ontology under this name.
+SHAPES_FILE = "shapes.ttl"
+SH = "http://www.w3.org/ns/shacl#"
+#: Each named shape, what it targets and each property it constrains (through
+#: sh:property, sh:node, sh:not and the lists of sh:or, sh:and and sh:xone).
+_SHAPES_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT ?shape ?message ?target ?targetKind ?path
+WHERE {
+  { ?shape a sh:NodeShape } UNION { ?shape a sh:PropertyShape }
+  FILTER(isIRI(?shape))
+  OPTIONAL { ?shape sh:message ?message FILTER(LANGMATCHES(LANG(?message), "en")) }
+  OPTIONAL {
+    VALUES ?targetKind { sh:targetClass sh:targetSubjectsOf sh:targetObjectsOf sh:targetNode }
+    ?shape ?targetKind ?target
+  }
+  OPTIONAL {
+    ?shape (sh:property|sh:node|sh:not|(sh:or|sh:and|sh:xone)/rdf:rest*/rdf:first)* ?part .
+    ?part sh:path ?path FILTER(isIRI(?path))
+  }
+}
+"""
+_TARGET_WORDS = {SH + "targetClass": "Targets the class", SH + "targetSubjectsOf": "Targets the subjects of",
+                 SH + "targetObjectsOf": "Targets the objects of", SH + "targetNode": "Targets the node"}
+
+
 @dataclass(frozen=True)
 class Link:
     """A value that names a resource: where it points on the page or outside, and its text."""
@@ -90,6 +120,21 @@ class Term:
     used_as_domain: tuple[Link, ...] = ()
     used_as_range: tuple[Link, ...] = ()
     concepts: tuple[Term, ...] = ()
+    #: For a class: the properties used with it (its domain's and its shapes' paths), and its shapes.
+    properties: tuple[Link, ...] = ()
+    shapes: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A named SHACL shape of ``ontology/shapes.ttl``: what it targets, the
+    properties it constrains and its message."""
+
+    iri: str
+    anchor: str
+    message: str
+    targets: tuple[tuple[str, tuple[Link, ...]], ...]
+    paths: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
@@ -107,6 +152,8 @@ class OntologyDoc:
     metadata: tuple[tuple[str, tuple[Link, ...]], ...]
     sections: tuple[Section, ...]
     formats: tuple[tuple[str, str], ...]  # (file name, media type)
+    shapes: tuple[Shape, ...] = ()
+    shapes_file: str = SHAPES_FILE
 
     @property
     def terms(self) -> tuple[Term, ...]:
@@ -172,6 +219,47 @@ def _types(rows: list[tuple[str, ox.NamedNode | ox.Literal, str | None]]) -> set
     return {v.value for p, v, _ in rows if p == RDF + "type"}
 
 
+def _shapes(labels: dict[str, str]) -> tuple[tuple[Shape, ...], dict[str, list[Link]], dict[str, list[Link]]]:
+    """The named shapes; for each class, the shapes targeting it and the properties they constrain."""
+    store = ox.Store()
+    store.extend(parse_turtle(resources.shapes_file()))
+    messages: dict[str, str] = {}
+    targets: dict[str, set[tuple[str, str]]] = {}
+    paths: dict[str, set[str]] = {}
+    for shape, message, target, kind, path in from_solutions(store.query(_SHAPES_QUERY)).rows:  # type: ignore[arg-type]
+        assert isinstance(shape, ox.NamedNode)
+        messages.setdefault(shape.value, "")
+        targets.setdefault(shape.value, set())
+        paths.setdefault(shape.value, set())
+        if isinstance(message, ox.Literal):
+            messages[shape.value] = message.value
+        if isinstance(target, ox.NamedNode) and isinstance(kind, ox.NamedNode):
+            targets[shape.value].add((kind.value, target.value))
+        if isinstance(path, ox.NamedNode):
+            paths[shape.value].add(path.value)
+
+    def link(iri: str) -> Link:
+        return _link(ox.NamedNode(iri), labels.get(iri))
+
+    def order(links: set[Link]) -> tuple[Link, ...]:
+        return tuple(sorted(links, key=lambda item: (not item.internal, item.text.lower(), item.href)))
+
+    shapes: list[Shape] = []
+    shapes_of: dict[str, list[Link]] = {}
+    paths_of: dict[str, list[Link]] = {}
+    for iri in sorted(messages):
+        aimed = targets[iri]
+        grouped = tuple((words, order({link(t) for k, t in aimed if k == kind}))
+                        for kind, words in _TARGET_WORDS.items() if any(k == kind for k, _ in aimed))
+        shapes.append(Shape(iri, _local(iri), messages[iri], grouped, order({link(p) for p in paths[iri]})))
+        classes = sorted(t for k, t in aimed if k == SH + "targetClass")
+        for cls in classes:
+            shapes_of.setdefault(cls, []).append(Link("#" + _local(iri), _local(iri), True))
+            if len(classes) == 1:  # a shape of several classes may name a property of one of them only
+                paths_of.setdefault(cls, []).extend(link(p) for p in paths[iri])
+    return tuple(shapes), shapes_of, paths_of
+
+
 @cache
 def ontology_doc() -> OntologyDoc:
     """The view model of the documentation page, read from the ontology by SPARQL."""
@@ -185,6 +273,13 @@ def ontology_doc() -> OntologyDoc:
             if prop in (RDFS + "domain", RDFS + "range") and isinstance(value, ox.NamedNode) and iri in terms:
                 target = by_domain if prop == RDFS + "domain" else by_range
                 target.setdefault(value.value, []).append(Link("#" + _local(iri), terms[iri].label, True))
+    labels = {iri: term.label for iri, term in terms.items()}
+    shapes, shapes_of, paths_of = _shapes(labels)
+
+    def used_with(iri: str) -> tuple[Link, ...]:
+        links = {*by_domain.get(iri, ()), *paths_of.get(iri, ())}
+        return tuple(sorted(links, key=lambda link: (not link.internal, link.text.lower(), link.href)))
+
     sections: list[Section] = []
     for key, heading, kind in KINDS:
         members = sorted((iri for iri, rows in by_term.items() if iri in terms and kind in _types(rows)),
@@ -202,7 +297,8 @@ def ontology_doc() -> OntologyDoc:
                                term.notation, term.links,
                                tuple(sorted(by_domain.get(iri, ()), key=lambda link: link.text.lower())),
                                tuple(sorted(by_range.get(iri, ()), key=lambda link: link.text.lower())),
-                               concepts))
+                               concepts, used_with(iri) if kind == OWL + "Class" else (),
+                               tuple(sorted(set(shapes_of.get(iri, ())), key=lambda link: link.text.lower()))))
         sections.append(Section(key, heading, tuple(chosen)))
     meta_props = (
         (OWL + "versionIRI", "Version IRI"), (OWL + "versionInfo", "Version"), (DCT + "created", "Created"),
@@ -217,7 +313,7 @@ def ontology_doc() -> OntologyDoc:
             metadata.append((words, values))
     formats = tuple((f"aigov.{SUFFIX[fmt]}", media) for fmt, media in FORMATS.items())
     return OntologyDoc(ONTOLOGY_IRI, _first(header, DCT + "title"), _first(header, DCT + "description"),
-                       tuple(metadata), tuple(sections), formats)
+                       tuple(metadata), tuple(sections), formats, shapes)
 
 
 def jsonld(doc: OntologyDoc) -> dict[str, object]:
@@ -240,11 +336,12 @@ def render_html(doc: OntologyDoc) -> str:
 
 
 def write_ontology(put: Callable[[str, str | bytes], None], *, folder: str = "ontology") -> int:
-    """Write the documentation page and the ontology in every format under ``folder``;
-    returns the number of terms documented."""
+    """Write the documentation page, the ontology in every format and the shapes
+    file under ``folder``; returns the number of terms documented."""
     doc = ontology_doc()
     put(f"{folder}/index.html", render_html(doc))
     triples = [q.triple for q in ontology_store()]
     for fmt in FORMATS:
         put(f"{folder}/aigov.{SUFFIX[fmt]}", serialize(triples, fmt))
+    put(f"{folder}/{SHAPES_FILE}", resources.shapes_file().read_bytes())
     return len(doc.terms)

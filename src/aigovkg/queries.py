@@ -8,7 +8,7 @@ Each file holds one query with a header of comments::
     # @param source source?   Only this source's claims (default: the reviewed view).
 
 A parameter has a name, a type (``topic``, ``instrument``, ``jurisdiction``,
-``source``, ``level``, ``role``, ``string``, ``integer``, ``date``, ``iri``) and ``?``
+``source``, ``claim``, ``level``, ``role``, ``string``, ``integer``, ``date``, ``iri``) and ``?``
 when it is optional. Values are validated before any query runs.
 """
 
@@ -32,6 +32,7 @@ from aigovkg.namespaces import AIGOV, PREFIXES, SLUG_NAMESPACES
 from aigovkg.sparql import query_form
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CLAIM_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*){2}")  # source/topic/instrument
 _PARAM_LINE = re.compile(r"#\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([a-z]+)(\??)\s*(.*)")
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 _LEVELS = {"governs": "Governs", "implicit": "Implicit", "silent": "Silent", "conflicts": "Conflicts"}
@@ -67,7 +68,13 @@ class Param:
             for prefix, iri in PREFIXES.items():  # a CURIE the tool prints (inst:eu-ai-act) is taken too
                 if iri == namespace and slug.startswith(prefix + ":"):
                     slug = slug[len(prefix) + 1 :]
-            if not _SLUG.fullmatch(slug):
+            if kind == "claim":
+                if not _CLAIM_SLUG.fullmatch(slug):
+                    raise InputError(
+                        f"parameter {self.name}: {text!r} is not a claim: give its source, topic and instrument "
+                        "joined by slashes, or its CURIE or IRI (e.g. claim:aigovkg/human-oversight/eu-ai-act)"
+                    )
+            elif not _SLUG.fullmatch(slug):
                 raise InputError(
                     f"parameter {self.name}: {text!r} is not a {kind} slug "
                     "(lower-case letters and digits joined by hyphens, e.g. international-coordination)"
@@ -115,6 +122,23 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str
     form: str
+
+    @property
+    def title(self) -> str:
+        """The first sentence of the description, without its full stop."""
+        return self.description.split(". ")[0].rstrip(".")
+
+    @property
+    def body(self) -> str:
+        """The query without its header comment.
+
+        >>> first_queries()["1-instruments"].body.splitlines()[0]
+        'SELECT ?instrument ?label ?jurisdiction'
+        """
+        lines = self.text.splitlines(keepends=True)
+        start = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
+                     len(lines))
+        return "".join(lines[start:]).strip() + "\n"
 
     def bindings(self, values: Mapping[str, Any]) -> dict[str, ox.NamedNode | ox.Literal]:
         """Check the given values against the declared parameters."""
@@ -174,6 +198,39 @@ def named_queries() -> Mapping[str, NamedQuery]:
 def checks() -> Mapping[str, NamedQuery]:
     """The invariants in ``queries/checks/``: SELECTs that must return no rows."""
     return _registry(resources.queries_dir() / "checks")
+
+
+@cache
+def first_queries() -> Mapping[str, NamedQuery]:
+    """Short queries to start from (``queries/first/``), in the order of their
+    file names; shown on the site's SPARQL page and in the README."""
+    return _registry(resources.queries_dir() / "first")
+
+
+#: How the SPARQL page groups the named queries: a query goes to the first group
+#: one of whose names its own name starts with.
+QUERY_GROUPS = (
+    ("Topics", ("topic",)),
+    ("Instruments", ("instrument",)),
+    ("Jurisdictions", ("jurisdiction",)),
+    ("Claims, coverage and disagreements", ("claim", "coverage-matrix", "silence-index", "disagreements")),
+    ("Tensions and relations", ("tensions", "relations")),
+    ("Obligations and deadlines", ("obligations", "deadlines", "timetable")),
+    ("Approach evaluation", ("approach",)),
+    ("The dataset and the ontology", ("dataset", "stats", "ontology-terms", "document-tiers")),
+)
+OTHER_QUERIES = "Other queries"
+
+
+def grouped_queries() -> list[tuple[str, list[NamedQuery]]]:
+    """The named queries by group (``QUERY_GROUPS``, then any other), each group
+    sorted by name; empty groups are left out."""
+    groups: dict[str, list[NamedQuery]] = {heading: [] for heading, _ in QUERY_GROUPS}
+    groups[OTHER_QUERIES] = []
+    for query in named_queries().values():
+        heading = next((h for h, names in QUERY_GROUPS if query.name.startswith(names)), OTHER_QUERIES)
+        groups[heading].append(query)
+    return [(heading, sorted(found, key=lambda q: q.name)) for heading, found in groups.items() if found]
 
 
 def get(name: str) -> NamedQuery:

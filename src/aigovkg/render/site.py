@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
-from aigovkg.queries import named_queries
+from aigovkg.namespaces import PREFIXES
+from aigovkg.queries import first_queries, grouped_queries
 from aigovkg.render import _TEMPLATES, _environment, page_name, search, weblink
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          instruments=instruments, matrix=matrix, pair=_default_pair(instruments, matrix["cells"]))
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
-         queries=list(named_queries().values()))
+         first=list(first_queries().values()), groups=grouped_queries(), prefixes=list(PREFIXES.items()))
     names = {i["instrument"]: page_name(kg, i["slug"], i["instrument"]) for i in instruments}
     names.update({views[t["slug"]].iri: page_name(kg, t["slug"], t["topic"]) for t in topics})
     claims = [(i["instrument"], c) for i in instruments for c in rows.instrument(i["instrument"], "instrument-coverage")]
