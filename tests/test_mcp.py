@@ -168,7 +168,7 @@ def check_topic_coverage(found: dict[str, Any]) -> None:
     for claim in found["claims"]:
         assert_cited(claim)
     (eu,) = [c for c in found["claims"] if c["instrument"] == "eu-ai-act"]
-    assert (eu["level"], eu["source"], eu["pinpoint"]) == ("governs", "aigovkg", "Art. 50(2)")
+    assert (eu["level"], eu["source"], eu["pinpoint"]) == ("governs", "aigovkg", "Art. 50(2), first subparagraph, first sentence")
     assert "machine-readable format" in eu["quote"] and documents(eu)
 
 

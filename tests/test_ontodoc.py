@@ -152,7 +152,7 @@ def test_each_class_lists_its_properties_and_shapes_and_the_shapes_are_published
     named = {str(s) for s in rdflib.Graph().parse(resources.shapes_file()).subjects()
              if isinstance(s, rdflib.URIRef)}
     shapes = [a for section, cls, a in page.articles if section == "shapes" and cls == "shape"]
-    assert len(shapes) == len(set(shapes)) == len(named) == 123
+    assert len(shapes) == len(set(shapes)) == len(named) == 125
     assert {AIGOV + a for a in shapes} == named
     policy = article("ClaimIRIPolicy")
     assert "Targets the class" in policy and 'href="#CoverageClaim"' in policy and "{source}/{topic}/{instrument}" in policy

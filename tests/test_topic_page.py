@@ -164,7 +164,7 @@ def test_reviewed_view_prefers_this_projects_claims(kg):
     assert {r.source for r in rows.values()} == {"aigovkg"}
     assert rows["eu-ai-act"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"
     assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
-    assert page.primacy[0].label == "OECD AI Principles (Recommendation)"
+    assert page.primacy[0].label == "EU General Data Protection Regulation (GDPR)"  # adopted 2016-04-27
 
 
 def test_approach_evaluation_carries_every_fact_of_the_second_seed(kg):
