@@ -23,7 +23,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 28
+    assert len(EXAMPLES) == 30
 
 
 @pytest.mark.parametrize("line", EXAMPLES)
