@@ -43,19 +43,76 @@ def test_a_deployers_obligations_before_and_after_the_amendment(kg):
 
 def test_every_obligation_quotes_the_text_and_rests_on_a_page(kg):
     rows = kg.results("obligations").records()
-    assert len({r["obligation"] for r in rows}) == 51
+    # 51 of the EU AI Act, 7 of California SB 53, 8 of China's labelling measures, 3 of the GDPR.
+    per_instrument: dict[str, set[str]] = {}
+    for row in rows:
+        per_instrument.setdefault(row["instrument"].rsplit("/", 1)[-1], set()).add(row["obligation"])
+    assert {k: len(v) for k, v in per_instrument.items()} == {
+        "eu-ai-act": 51, "ca-sb-53": 7, "cn-ai-content-labelling": 8, "eu-gdpr": 3}
     for row in rows:
         assert row["quote"] and row["pinpoint"] and row["action"]
         page = row["checkedAgainst"] or row["evidence"]
         assert weblink(page), row["obligation"]
         assert (row["verification"] == "verified") == (row["checkedAgainst"] is not None)
     assert {r["duty"] for r in rows} == {"provider", "deployer", "importer", "distributor", "authorised-representative",
-                                         "gpai-model-provider", "gpai-systemic-risk-provider", "any-operator"}
+                                         "gpai-model-provider", "gpai-systemic-risk-provider", "any-operator",
+                                         "frontier-developer", "large-frontier-developer",
+                                         "generative-content-service-provider", "content-dissemination-platform",
+                                         "app-distribution-platform", "controller"}
 
 
 def test_a_role_gets_the_duties_of_every_operator_and_of_the_roles_it_is_a_kind_of(kg):
     duties = {r["duty"] for r in kg.results("obligations", role="gpai-systemic-risk-provider").records()}
     assert duties == {"gpai-systemic-risk-provider", "gpai-model-provider", "any-operator"}
+
+
+def test_a_large_frontier_developers_obligations_under_sb_53_on_a_date(kg):
+    def duties(day: str) -> dict[str, dict]:
+        rows = kg.results("obligations", instrument="ca-sb-53", role="large-frontier-developer", on=day).records()
+        return {r["pinpoint"]: r for r in rows}
+
+    # The statute took effect on 1 January 2026 (the code's history note); nothing applied the day before.
+    assert duties("2025-12-31") == {}
+    on = duties("2026-01-01")
+    # Its own duties and, as a kind of frontier developer, the frontier developer's.
+    assert {r["duty"] for r in on.values()} == {"large-frontier-developer", "frontier-developer"}
+    assert {"Bus. & Prof. Code § 22757.12(a)", "Bus. & Prof. Code § 22757.13(c)(1)",
+            "Bus. & Prof. Code § 22757.13(c)(2)", "Lab. Code § 1107.1(a)", "Lab. Code § 1107.1(e)(1)"} <= set(on)
+    report = on["Bus. & Prof. Code § 22757.13(c)(1)"]
+    assert "within 15 days" in report["quote"] and report["verification"] == "verified"
+    assert report["checkedAgainst"].startswith("https://california.public.law/") and report["certain"]
+    assert str(report["appliesFrom"]) == "2026-01-01"
+    # The framework duty rests on an unsourced copy, and says so.
+    framework = on["Bus. & Prof. Code § 22757.12(a)"]
+    assert framework["verification"] == "unverified" and framework["checkedAgainst"] is None and framework["evidence"]
+    # A frontier developer that is not large does not get the large developer's duties.
+    plain = kg.results("obligations", instrument="ca-sb-53", role="frontier-developer", on="2026-01-01").records()
+    assert {r["duty"] for r in plain} == {"frontier-developer"}
+    # No EU AI Act duty reaches an SB 53 role: their "any operator" is the AI Act's.
+    assert {r["instrument"].rsplit("/", 1)[-1]
+            for r in kg.results("obligations", role="large-frontier-developer").records()} == {"ca-sb-53"}
+    # Nor does the AI Act's timetable reach a GDPR controller in the deadlines.
+    assert {str(r["date"]) for r in kg.results("deadlines", role="controller").records()} == {"2018-05-25"}
+
+
+def test_china_labelling_duties_of_platforms_and_app_stores(kg):
+    assert kg.results("obligations", instrument="cn-ai-content-labelling", on="2025-08-31").records() == []
+    app_store = kg.results("obligations", role="app-distribution-platform", on="2025-09-01").records()
+    assert {r["pinpoint"] for r in app_store} == {"Art. 7, first sentence", "Art. 7, second sentence"}
+    assert all(r["verification"] == "verified" and r["checkedAgainst"] == "http://hot.dzwww.com/w_xkXD?ipage=4"
+               for r in app_store)
+    provider = {r["pinpoint"]: r["force"] for r in kg.results(
+        "obligations", role="generative-content-service-provider").records()}
+    assert provider == {"Art. 8": "must", "Art. 9": "may"}
+
+
+def test_the_calendar_of_sb_53_as_icalendar():
+    result = run_cli("calendar", "--instrument", "ca-sb-53", "--format", "ics")
+    assert result.returncode == 0, result.stderr
+    events = icalendar.Calendar.from_ical(result.stdout).walk("VEVENT")
+    assert sorted(str(e.decoded("DTSTART")) for e in events) == ["2026-01-01", "2026-01-01"]
+    categories = {str(c) for e in events for c in e.get("CATEGORIES").cats}
+    assert categories == {"frontier-developer", "large-frontier-developer"}
 
 
 def test_which_obligations_the_amendment_moved(kg):

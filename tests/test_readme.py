@@ -23,7 +23,7 @@ EXAMPLES = [
 
 
 def test_example_count():
-    assert len(EXAMPLES) == 29
+    assert len(EXAMPLES) == 31
 
 
 @pytest.mark.parametrize("line", EXAMPLES)

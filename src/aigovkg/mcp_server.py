@@ -134,7 +134,11 @@ def _add_tools(server: MCPServer, kg: KnowledgeGraph, *, timeout: float) -> None
         instrument: Annotated[str | None, Field(description="An instrument slug, e.g. eu-ai-act.")] = None,
         role: Annotated[str | None, Field(description="A duty holder: provider, deployer, importer, distributor, "
                                                       "authorised-representative, gpai-model-provider, "
-                                                      "gpai-systemic-risk-provider or any-operator.")] = None,
+                                                      "gpai-systemic-risk-provider, any-operator, "
+                                                      "frontier-developer, large-frontier-developer, "
+                                                      "generative-content-service-provider, "
+                                                      "content-dissemination-platform, app-distribution-platform "
+                                                      "or controller.")] = None,
         topic: Annotated[str | None, Field(description="A topic slug, e.g. human-oversight.")] = None,
         on: Annotated[str | None, Field(description="A day (YYYY-MM-DD): only what applied that day, as the "
                                                     "law stood that day.")] = None,

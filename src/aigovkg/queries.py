@@ -39,7 +39,11 @@ _LEVELS = {"governs": "Governs", "implicit": "Implicit", "silent": "Silent", "co
 ROLES = MappingProxyType({  # skos:notation -> concept of aigov:DutyHolderRoles
     "provider": "Provider", "deployer": "Deployer", "importer": "Importer", "distributor": "Distributor",
     "authorised-representative": "AuthorisedRepresentative", "gpai-model-provider": "GPAIModelProvider",
-    "gpai-systemic-risk-provider": "GPAISystemicRiskProvider", "any-operator": "AnyOperator"})
+    "gpai-systemic-risk-provider": "GPAISystemicRiskProvider", "any-operator": "AnyOperator",
+    "frontier-developer": "FrontierDeveloper", "large-frontier-developer": "LargeFrontierDeveloper",
+    "generative-content-service-provider": "GenerativeContentServiceProvider",
+    "content-dissemination-platform": "ContentDisseminationPlatform",
+    "app-distribution-platform": "AppDistributionPlatform", "controller": "Controller"})
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (*SLUG_NAMESPACES, "level", "role", "string", "integer", "date", "iri")
 MAX_PARAM_CHARS = 1000
