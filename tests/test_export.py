@@ -4,7 +4,6 @@ across runs and PYTHONHASHSEEDs."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import subprocess
