@@ -242,3 +242,23 @@ def test_jsonld_is_what_rdflib_compacts_of_the_same_graph(kg):
     expected = sorted((normal(node) for node in theirs["@graph"]), key=lambda node: node["id"])
     assert len(ours) == len(expected) > 1000
     assert ours == expected
+
+
+def test_export_out_streams_to_a_temporary_file_renamed_into_place(kg, tmp_path):
+    """`export --out` writes the dump through a temporary file beside the
+    target, renamed onto it when complete; a dump that fails midway leaves the
+    previous file as it was and no temporary file behind."""
+    from aigovkg._io import open_atomic
+
+    out = tmp_path / "aigovkg.jsonld"
+    out.write_bytes(b"previous")
+    result = subprocess.run([sys.executable, "-m", "aigovkg", "export", "--format", "jsonld", "--out", str(out)],
+                            capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == dump(kg.loaded.store, "jsonld")
+    with pytest.raises(RuntimeError), open_atomic(out) as handle:
+        handle.write(b"half a dump")
+        assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+        raise RuntimeError("stopped midway")
+    assert out.read_bytes() == dump(kg.loaded.store, "jsonld")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["aigovkg.jsonld"]

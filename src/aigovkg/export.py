@@ -234,9 +234,18 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
 def dump(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """The whole graph in one of the export formats: a loaded graph as the files
     wrote it (an error names the files behind a node), or a store as it holds it."""
+    buffer = io.BytesIO()
+    dump_to(graph, fmt, buffer)
+    return buffer.getvalue()
+
+
+def dump_to(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str, output: BinaryIO) -> None:
+    """What :func:`dump` returns, streamed to ``output`` (a dump of a large
+    graph is gigabytes: it is never held whole)."""
     if isinstance(graph, LoadedGraph):
-        return _written(canonical_graph(graph), ExportFormat(fmt), files_of=graph.files_of)
-    return _written(canonical_store(graph), ExportFormat(fmt))
+        write(canonical_graph(graph), ExportFormat(fmt), output, files_of=graph.files_of)
+    else:
+        write(canonical_store(graph), ExportFormat(fmt), output)
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
