@@ -219,7 +219,7 @@ class Compactor:
             return {self.terms.list_key: []}
         return {self.terms.id_key: self.terms.iri(term.value)}
 
-    def node(self, node_id: str, triples: Iterator[ox.Triple]) -> dict[str, Value]:
+    def node(self, node_id: str, triples: Iterator[ox.Quad]) -> dict[str, Value]:
         """One subject's node object: each key with its value, or a list of
         values sorted by their JSON text."""
         terms = self.terms
@@ -298,8 +298,10 @@ def _subject_runs(text: bytes) -> Iterator[tuple[bytes, int, int]]:
         start = end
 
 
-def _parse(text: bytes) -> Iterator[ox.Triple]:
-    return (quad.triple for quad in ox.parse(io.BytesIO(text), format=ox.RdfFormat.N_TRIPLES))
+def _parse(text: bytes) -> Iterator[ox.Quad]:
+    """The triples of N-Triples text, as default-graph quads (they have the
+    triple's subject, predicate and object)."""
+    return iter(ox.parse(io.BytesIO(text), format=ox.RdfFormat.N_TRIPLES))
 
 
 def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
@@ -310,7 +312,7 @@ def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
     for match in _BLANK_OBJECT.finditer(text):
         label = match.group(1).decode("utf-8")
         referred[label] = referred.get(label, 0) + 1
-    shape: dict[str, list[ox.Triple]] = {}
+    shape: dict[str, list[ox.Quad]] = {}
     for triple in _parse(text[start:]):  # the blank subjects' lines come last in sorted text
         if isinstance(triple.subject, ox.BlankNode):
             shape.setdefault(triple.subject.value, []).append(triple)
