@@ -110,7 +110,8 @@ def test_canonical_order_is_the_order_of_the_triples_text(kg):
 # a collection (written as @list), collections that @list cannot carry (typed
 # rdf:List, referred to twice), a blank node as the value of a term that takes
 # IRIs (rdflib's converter dropped its triples), blank nodes that only refer to
-# each other (dropped too), and rdf:type values that are not IRIs.
+# each other (dropped too), a collection that is its own item, and rdf:type values
+# that are not IRIs.
 TRICKY = r"""@prefix ex: <http://example.org/> .
 @prefix aigov: <https://w3id.org/aigovkg/ontology#> .
 @prefix inst: <https://w3id.org/aigovkg/id/instrument/> .
@@ -144,6 +145,7 @@ _:t1 a rdf:List ; rdf:first "a" ; rdf:rest rdf:nil .
 _:sh1 rdf:first "shared" ; rdf:rest rdf:nil .
 _:c1 ex:next _:c2 .
 _:c2 ex:next _:c1 .
+_:self rdf:first _:self ; rdf:rest rdf:nil .
 ex:odd a "literal type", _:btype .
 """
 
@@ -163,7 +165,7 @@ def test_jsonld_reads_back_as_the_same_graph_in_pyoxigraph_and_rdflib():
     from aigovkg._literals import rdflib_as_written
 
     triples = _tricky()
-    assert len(triples) == 61
+    assert len(triples) == 63
     data = serialize(triples, "jsonld")
     assert data == serialize(list(reversed(_tricky())), "jsonld")  # the same bytes from any order
     # Oxigraph's JSON-LD parser; the context is embedded, so nothing is fetched.
@@ -184,7 +186,7 @@ def test_jsonld_reads_back_as_the_same_graph_in_pyoxigraph_and_rdflib():
             out.add((s, p, o))
         return out
 
-    assert len(read) == len(expected) == 61 and isomorphic(by_value(read), by_value(expected))
+    assert len(read) == len(expected) == 63 and isomorphic(by_value(read), by_value(expected))
     # What the compaction wrote, where it had a choice.
     nodes = {node["id"]: node for node in json.loads(data)["@graph"]}
     act = nodes["inst:act"]

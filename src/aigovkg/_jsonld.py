@@ -37,10 +37,12 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
+
+from aigovkg.errors import InputError
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -162,7 +164,7 @@ class Terms:
             undef = self._undef
             term = None
             for coercion in ("@id", "@vocab", undef):
-                term = self.context.find_term(predicate, coercion, None)
+                term = self.context.find_term(predicate, coercion, None)  # type: ignore[arg-type]
                 if term:
                     break
             if term and term.type == "@id":
@@ -179,6 +181,7 @@ class Terms:
         return found
 
 
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Value = Any  # a JSON value: str, int, float, bool, or a dict / list of them
 
 
@@ -226,6 +229,8 @@ class Compactor:
         node: dict[str, list[Value]] = {terms.id_key: [node_id]}
         for triple in triples:
             predicate, obj = triple.predicate.value, triple.object
+            if isinstance(obj, ox.Triple):
+                raise InputError(f"{node_id}: JSON-LD cannot carry a triple term (RDF 1.2): {obj}")
             if isinstance(obj, ox.Literal):
                 datatype, language, raw = self.literal(obj)
                 key, form = terms.literal_key(predicate, datatype, language)
@@ -317,7 +322,7 @@ def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
         if isinstance(triple.subject, ox.BlankNode):
             shape.setdefault(triple.subject.value, []).append(triple)
     # The list nodes @list can carry: one first, one rest, nothing else, referred to once.
-    links: dict[str, tuple[ox.Term, ox.Term]] = {}
+    links: dict[str, tuple[_Term, _Term]] = {}
     for label, triples in shape.items():
         by = {t.predicate.value: t.object for t in triples}
         if len(triples) == 2 and set(by) == {_FIRST, _REST} and referred.get(label) == 1:
@@ -326,22 +331,26 @@ def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
     chains: dict[str, list[str]] = {}
     for head in sorted(set(links) - rests):
         nodes: list[str] = []
-        current: ox.Term = ox.BlankNode(head)
+        current: _Term = ox.BlankNode(head)
         while isinstance(current, ox.BlankNode) and current.value in links:
             nodes.append(current.value)
             current = links[current.value][1]
         if current == ox.NamedNode(_NIL):
             chains[head] = nodes
-    # Items may be lists themselves: fill the innermost first (each is referred to once: no cycle).
+    # Items may be lists themselves: fill the innermost first. A list that is
+    # (through its items) an item of itself never gets ready: it stays nodes.
+    def inner(head: str) -> set[str]:
+        return {item.value for item in (links[node][0] for node in chains[head]) if isinstance(item, ox.BlankNode)}
+
     pending = set(chains)
     while pending:
-        ready = sorted(head for head in pending
-                       if not any(isinstance(links[node][0], ox.BlankNode) and links[node][0].value in pending
-                                  for node in chains[head]))
+        ready = sorted(head for head in pending if not inner(head) & pending)
+        if not ready:
+            break
         for head in ready:
-            compactor.lists[head] = [compactor.value(links[node][0]) for node in chains[head]]
+            compactor.lists[head] = [compactor.value(links[node][0]) for node in chains[head]]  # type: ignore[arg-type]
         pending.difference_update(ready)
-    return {node for nodes in chains.values() for node in nodes}
+    return {node for head in compactor.lists for node in chains[head]}
 
 
 def write_jsonld(text: bytes, blank_nodes: bool, context: dict[str, Any], output: BinaryIO) -> None:
@@ -365,7 +374,9 @@ def write_jsonld(text: bytes, blank_nodes: bool, context: dict[str, Any], output
         else:
             iri = subject[1:-1].decode("utf-8")
             if "\\" in iri:  # an escape in the IRI: read it as N-Triples does
-                iri = next(_parse(text[start:text.find(b"\n", start) + 1])).subject.value
+                named = next(_parse(text[start:text.find(b"\n", start) + 1])).subject
+                assert isinstance(named, ox.NamedNode)
+                iri = named.value
             nodes.append((terms.iri(iri), start, end))
     if blank_nodes:  # a blank node only ever an object gets a node of its own, without properties
         objects = {match.group(1).decode("utf-8") for match in _BLANK_OBJECT.finditer(text)}
