@@ -264,3 +264,14 @@ def test_export_out_streams_to_a_temporary_file_renamed_into_place(kg, tmp_path)
         raise RuntimeError("stopped midway")
     assert out.read_bytes() == dump(kg.loaded.store, "jsonld")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["aigovkg.jsonld"]
+
+
+def test_a_context_the_streaming_compaction_cannot_write_is_refused():
+    from aigovkg._jsonld import Terms
+    from aigovkg.export import context
+
+    Terms(context())  # the shipped one
+    for extra in ({"@vocab": "http://example.org/"}, {"@language": "en"},
+                  {"tags": {"@id": "http://example.org/tag", "@container": "@set"}}):
+        with pytest.raises(ValueError, match="streaming compaction does not write"):
+            Terms({**context(), **extra})
