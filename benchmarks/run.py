@@ -20,6 +20,10 @@ maximum resident set, read with ``os.wait4``):
     pages      every topic, instrument and          (no equivalent)
                jurisdiction page of the site
     build      `aigovkg build` (a process)          (no equivalent)
+    dumps      the build's dumps (every export      (no equivalent; beside it, its
+               format, the VoID, the context)       floor: Oxigraph's own serializers
+                                                    writing the same graph in the
+                                                    same formats, in the same run)
 
 pyrudof (rudof's Rust engine, installed with ``pip install -e '.[bench]'``)
 loads the same files and validates them against the same shapes, where it is
@@ -47,6 +51,7 @@ unfinished stages are reported as such. Results go to ``--out`` as JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -63,7 +68,9 @@ from typing import Any
 
 SIZES = {"small": (26, 12), "medium": (1000, 200), "large": (5000, 400)}
 STAGES = ("load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build",
-          "load (on disk)", "validate (on disk)")
+          "load (on disk)", "validate (on disk)", "dumps")
+#: Each stage measured beside its floor, and the floor's stage name.
+FLOORS = {"dumps": "dumps (floor)"}
 HERE = Path(__file__).resolve().parent
 # The plain way's named queries and checks are each stopped after this many
 # seconds (rdflib's engine takes hours on some); a stopped one counts as this
@@ -356,6 +363,57 @@ def child_pyrudof_parts(data: Path) -> None:
     _emit("result", 0.0, violations=len(found), parts=len(parts))
 
 
+def child_dumps(data: Path) -> None:
+    """The build's dumps, as `aigovkg build` writes them (each file timed),
+    then their floor: Oxigraph's own serializer writing the same store in the
+    same formats, straight to files."""
+    import pyoxigraph as ox
+
+    from aigovkg.api import KnowledgeGraph
+    from aigovkg.build import Stage, write_dumps
+    from aigovkg.export import PARSE_FORMAT, SUFFIX, ExportFormat
+    from aigovkg.loader import load_graph
+    from aigovkg.store import EmbeddedEngine
+
+    loaded = _timed("load", lambda: load_graph(data))
+    kg = KnowledgeGraph(EmbeddedEngine(loaded.store), loaded)
+    files: dict[str, float] = {}
+
+    class TimedStage(Stage):
+        def __call__(self, rel: str, payload: str | bytes) -> None:
+            start = time.perf_counter()
+            super().__call__(rel, payload)
+            files[rel] = time.perf_counter() - start
+
+        @contextlib.contextmanager
+        def open(self, rel: str):
+            start = time.perf_counter()
+            with super().open(rel) as handle:
+                yield handle
+            files[rel] = time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory(prefix="aigovkg-bench-dumps-") as folder:
+        _timed("dumps", lambda: write_dumps(kg, TimedStage(Path(folder) / "ours"), base_url="https://w3id.org/aigovkg/"))
+        sizes = {rel: (Path(folder) / "ours" / rel).stat().st_size for rel in files}
+        shutil.rmtree(Path(folder) / "ours")
+        floor: dict[str, float] = {}
+
+        def oxigraph() -> None:
+            for fmt in ExportFormat:
+                start = time.perf_counter()
+                target = Path(folder) / f"oxigraph.{SUFFIX[fmt]}"
+                if PARSE_FORMAT[fmt].supports_datasets:
+                    loaded.store.dump(target, format=PARSE_FORMAT[fmt])
+                else:
+                    loaded.store.dump(target, format=PARSE_FORMAT[fmt], from_graph=ox.DefaultGraph())
+                floor[f"dumps/aigovkg.{SUFFIX[fmt]}"] = time.perf_counter() - start
+                target.unlink()
+
+        _timed("dumps (floor)", oxigraph)
+    _emit("dump-times", 0.0, files=files, floor=floor, bytes=sizes)
+    _emit("result", 0.0, triples=loaded.triples)
+
+
 def child_build(data: Path) -> None:
     out = Path(tempfile.mkdtemp(prefix="aigovkg-bench-build-"))
     try:
@@ -406,7 +464,7 @@ def run_child(tool: str, data: Path, timeout: float) -> dict[str, Any]:
 def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
     results = [run_child(tool, data, timeout) for _ in range(runs)]
     medians: dict[str, float] = {}
-    for stage in STAGES:
+    for stage in (*STAGES, *FLOORS.values()):
         values = [r["stages"][stage]["seconds"] for r in results if stage in r["stages"]]
         if values:
             medians[stage] = statistics.median(values)
@@ -414,6 +472,8 @@ def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
     extra = {k: v for k, v in last.get("result", {}).items() if k != "seconds"}
     if "query-times" in last:
         extra["query_times"] = last["query-times"]["times"]
+    if "dump-times" in last:
+        extra["dump_times"] = {k: v for k, v in last["dump-times"].items() if k != "seconds"}
     if "validated" in last:
         extra.update({k: v for k, v in last["validated"].items() if k != "seconds"})
     peaks = [r["peak_mb"] for r in results if r["peak_mb"]]
@@ -505,6 +565,21 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def floor_table(report: dict[str, Any]) -> str:
+    """Each stage beside its floor, measured in the same run, as a ratio
+    (how many times the floor's time the stage takes)."""
+    lines = ["| size | stage | aigovkg (s) | floor (s) | ratio to floor | floor |", "|---|---|---|---|---|---|"]
+    what = {"dumps": "Oxigraph's own serializers, the same graph in the same formats"}
+    for size, entry in report["sizes"].items():
+        label = f"{size} ({entry['triples']:,} triples)" if entry.get("triples") else size
+        medians = entry["aigovkg"]["median_seconds"]
+        for stage, floor in FLOORS.items():
+            if stage in medians and medians.get(floor):
+                lines.append(f"| {label} | {stage} | {medians[stage]:.2f} | {medians[floor]:.2f} "
+                             f"| {medians[stage] / medians[floor]:.1f}× | {what[stage]} |")
+    return "\n".join(lines)
+
+
 def _size(name: str) -> tuple[int, int] | None:
     """A named size, or ``INSTRUMENTSxTOPICS`` (``400x50``)."""
     if name in SIZES:
@@ -532,6 +607,10 @@ def main(argv: list[str] | None = None) -> int:
                              "validation does not fit in memory)")
     parser.add_argument("--plain-max", type=int, default=3_000_000,
                         help="skip the plain way above this many triples")
+    parser.add_argument("--dumps-runs", type=int, default=None,
+                        help="runs of the dumps and their floor per size (default: --runs)")
+    parser.add_argument("--only-dumps", action="store_true",
+                        help="measure only the dumps and their floor (with the load before them)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "aigovkg-bench")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
@@ -540,7 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         tool, data = args.child
         {"aigovkg": child_aigovkg, "plain": child_plain, "pyrudof": child_pyrudof,
-         "pyrudof-parts": child_pyrudof_parts, "build": child_build, "disk": child_disk}[tool](Path(data))
+         "pyrudof-parts": child_pyrudof_parts, "build": child_build, "disk": child_disk,
+         "dumps": child_dumps}[tool](Path(data))
         return 0
     os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"] = str(args.rudof_memory)
     sizes = {name: _size(name) for name in (s.strip() for s in args.sizes.split(",")) if name}
@@ -559,6 +639,14 @@ def main(argv: list[str] | None = None) -> int:
         if not (data / "dataset.ttl").exists():
             synthesize(data, instruments=instruments, topics=topics, seed=42, overwrite=True)
         print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)
+        dumps_runs = args.runs if args.dumps_runs is None else args.dumps_runs
+        if args.only_dumps:
+            ours = measure("dumps", data, dumps_runs, args.timeout)
+            entry = {"instruments": instruments, "topics": topics, "triples": ours["result"].get("triples"),
+                     "aigovkg": ours}
+            report["sizes"][size] = entry
+            print(floor_table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
+            continue
         ours = measure("aigovkg", data, args.runs, args.timeout)
         triples = ours["result"].get("triples")
         if triples is not None and not ours["timed_out"]:  # a build would not finish either
@@ -571,6 +659,10 @@ def main(argv: list[str] | None = None) -> int:
             ours["median_seconds"].update(disk["median_seconds"])
             ours["disk"] = {"peak_mb": disk["peak_mb"], "violations": disk["result"].get("violations"),
                             "runs": args.runs}
+            if dumps_runs > 0:
+                dumps = measure("dumps", data, dumps_runs, args.timeout)
+                ours["median_seconds"].update({k: v for k, v in dumps["median_seconds"].items() if k != "load"})
+                ours["dumps"] = {"peak_mb": dumps["peak_mb"], "runs": dumps_runs, **dumps["result"]}
         entry: dict[str, Any] = {"instruments": instruments, "topics": topics, "triples": triples, "aigovkg": ours}
         if triples is not None and triples <= args.plain_max and args.plain_runs > 0:
             entry["plain"] = measure("plain", data, args.plain_runs, args.timeout)
@@ -583,7 +675,9 @@ def main(argv: list[str] | None = None) -> int:
         report["sizes"][size] = entry
         print(table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")
-    print(table(report))
+    if not args.only_dumps:
+        print(table(report))
+    print("\n" + floor_table(report))
     print(f"\nmachine: {report['machine']}\nresults: {args.out}")
     return 0
 

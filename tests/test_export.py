@@ -4,7 +4,6 @@ across runs and PYTHONHASHSEEDs."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import subprocess
@@ -102,21 +101,180 @@ def test_canonical_order_is_the_order_of_the_triples_text(kg):
     assert len(every) > 7000
 
 
-def test_jsonld_compacted_a_chunk_at_a_time_is_the_same(kg, monkeypatch):
-    from aigovkg import export
+# A graph with what the JSON-LD compaction has to get right: language tags (on a
+# term that fixes one, on the same property in another language, and none),
+# datatypes (a term's own, another on the same property, xsd numbers JSON can and
+# cannot carry as they were written), strings that need escaping, IRIs beyond
+# ASCII or with a query and fragment, IRIs in a prefix's namespace that do not
+# compact, literals on properties whose term takes IRIs, and blank nodes: nested,
+# a collection (written as @list), collections that @list cannot carry (typed
+# rdf:List, referred to twice), a blank node as the value of a term that takes
+# IRIs (rdflib's converter dropped its triples), blank nodes that only refer to
+# each other (dropped too), a collection that is its own item, and rdf:type values
+# that are not IRIs.
+TRICKY = r"""@prefix ex: <http://example.org/> .
+@prefix aigov: <https://w3id.org/aigovkg/ontology#> .
+@prefix inst: <https://w3id.org/aigovkg/id/instrument/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+inst:act a aigov:Instrument, ex:Thing ;
+    rdfs:label "An act"@en, "Une loi"@fr, "Ein Gesetz"@de-CH-1996, "no tag",
+        "Act \"quoted\" \\ back\nslash\ttab"@en-GB ;
+    skos:notation "act", "ACT"@en ;
+    aigov:dateAdopted "2024-06-13"^^xsd:date, "2024"^^xsd:gYear, "2024-06-13Z"^^xsd:date ;
+    aigov:jurisdiction <https://w3id.org/aigovkg/id/jurisdiction/eu>, "EU, as text" ;
+    dcterms:source <http://example.org/caf\u00e9?q=1&r=2#frag>, _:src ;
+    ex:count 1, "01"^^xsd:integer, "-0"^^xsd:integer, "100000000000000000000000"^^xsd:integer ;
+    ex:flag true, "1"^^xsd:boolean ;
+    ex:ratio "1.5E0"^^xsd:double, "1.50"^^xsd:double, "INF"^^xsd:double, "NaN"^^xsd:double ;
+    ex:amount 1.50 ;
+    ex:custom "x"^^ex:type ;
+    ex:chars "\U0001F600 \u00e9 \u0007 \u0000 </script>" ;
+    ex:nested [ ex:q "one" ; ex:r [ ex:s "deep"@en ] ] ;
+    ex:list ( "x" 2 ex:item ( "inner" ) ) ;
+    ex:empty () ;
+    ex:typedList _:t1 .
+<https://w3id.org/aigovkg/id/instrument/a/b> rdfs:label "slash in the local name"@en .
+<http://example.org/%7Euser/it's> ex:p ex:o .
+ex:node ex:p _:sh1 ; ex:q _:sh1 ; ex:r _:onlyobject .
+_:src ex:q "kept" .
+_:t1 a rdf:List ; rdf:first "a" ; rdf:rest rdf:nil .
+_:sh1 rdf:first "shared" ; rdf:rest rdf:nil .
+_:c1 ex:next _:c2 .
+_:c2 ex:next _:c1 .
+_:self rdf:first _:self ; rdf:rest rdf:nil .
+ex:odd a "literal type", _:btype .
+"""
+
+
+def _tricky() -> list[ox.Triple]:
+    return [quad.triple for quad in ox.parse(TRICKY, format=ox.RdfFormat.TURTLE)]
+
+
+def _strings(triples) -> list[str]:
+    return [str(t) for t in canonical_triples(triples)]
+
+
+def test_jsonld_reads_back_as_the_same_graph_in_pyoxigraph_and_rdflib():
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    from aigovkg._literals import rdflib_as_written
+
+    triples = _tricky()
+    assert len(triples) == 63
+    data = serialize(triples, "jsonld")
+    assert data == serialize(list(reversed(_tricky())), "jsonld")  # the same bytes from any order
+    # Oxigraph's JSON-LD parser; the context is embedded, so nothing is fetched.
+    back = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.JSON_LD)]
+    assert _strings(back) == _strings(triples)
+    # rdflib's, with literals kept as written. It reads a JSON number with a
+    # fraction as an xsd:double in its own lexical form ("1.5", where JSON-LD
+    # says "1.5E0", as Oxigraph reads it): compare doubles by value there.
+    with rdflib_as_written():
+        expected = rdflib.Graph().parse(data=serialize(triples, "ntriples"), format="nt")
+        read = rdflib.Graph().parse(data=data, format="json-ld")
+
+    def by_value(graph):
+        out = rdflib.Graph()
+        for s, p, o in graph:
+            if isinstance(o, rdflib.Literal) and o.datatype == rdflib.XSD.double and o.value is not None:
+                o = rdflib.Literal(repr(o.value), datatype=rdflib.XSD.double)
+            out.add((s, p, o))
+        return out
+
+    assert len(read) == len(expected) == 63 and isomorphic(by_value(read), by_value(expected))
+    # What the compaction wrote, where it had a choice.
+    nodes = {node["id"]: node for node in json.loads(data)["@graph"]}
+    act = nodes["inst:act"]
+    assert act["label"] == "An act" and act["dateAdopted"] == ["2024-06-13", "2024-06-13Z"]
+    assert act["aigov:dateAdopted"] == {"@value": "2024", "type": "xsd:gYear"}
+    assert act["jurisdiction"] == "jur:eu" and act["aigov:jurisdiction"] == "EU, as text"
+    assert act["http://example.org/count"][:2] == [1, {"@value": "-0", "type": "xsd:integer"}]
+    assert act["http://example.org/ratio"][0] == 1.5
+    assert act["http://example.org/list"] == {"@list": ["x", 2, {"id": "http://example.org/item"},
+                                                         {"@list": ["inner"]}]}
+    assert act["http://example.org/empty"] == {"@list": []}
+    # The blank node under a term that takes IRIs keeps its own node.
+    blank = act["source"][0]
+    assert act["source"] == [blank, "http://example.org/café?q=1&r=2#frag"]
+    assert nodes[blank]["http://example.org/q"] == "kept"
+    # A collection typed rdf:List, and one referred to twice, stay nodes.
+    assert nodes[act["http://example.org/typedList"]["id"]]["type"] == "rdf:List"
+    shared = nodes["http://example.org/node"]["http://example.org/p"]["id"]
+    assert nodes[shared]["rdf:first"] == "shared"
+    assert nodes["http://example.org/odd"]["rdf:type"][0] == "literal type"
+
+
+def test_jsonld_makes_no_rdflib_graph(kg, monkeypatch):
+    """The JSON-LD is compacted by one pass over the subjects, not by
+    rdflib's whole-graph converter: no rdflib graph is made."""
+    import rdflib
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("an rdflib graph was made")
+
+    monkeypatch.setattr(rdflib.Graph, "__init__", refuse)
+    doc = json.loads(dump(kg.loaded.store, "jsonld"))
+    assert len(doc["@graph"]) > 1000
+
+
+def test_jsonld_is_what_rdflib_compacts_of_the_same_graph(kg):
+    """On the shipped graph (no blank nodes), the node objects are those rdflib's
+    serializer makes of the whole graph with the same context; and the text is
+    what json.dumps makes of the whole document, though written a node at a time."""
+    import rdflib
+
+    from aigovkg.export import canonical_store, context
 
     whole = dump(kg.loaded.store, "jsonld")
-    canonical = export.canonical_store(kg.loaded.store)
-    chunks = list(export._subject_chunks(canonical, 2000))
-    assert len(chunks) > 20 and b"".join(chunks) == canonical.text
-    # No subject is split between two chunks, and each chunk is whole lines.
-    assert all(chunk.endswith(b"\n") for chunk in chunks)
-    assert all(a.splitlines()[-1].split(b" ")[0] != b.split(b" ")[0] for a, b in itertools.pairwise(chunks))
-    monkeypatch.setattr(export, "_JSONLD_CHUNK", 2000)
-    assert dump(kg.loaded.store, "jsonld") == whole
-    # Streamed a node at a time, the text is what json.dumps makes of the whole document.
     document = json.loads(whole)
     assert whole.decode("utf-8") == json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    graph = rdflib.Graph().parse(data=canonical_store(kg.loaded.store).text, format="nt")
+    theirs = json.loads(graph.serialize(format="json-ld", context=context(), auto_compact=True))
+
+    def normal(node):
+        return {key: sorted(value, key=lambda v: json.dumps(v, sort_keys=True)) if isinstance(value, list) else value
+                for key, value in node.items()}
+
+    ours = sorted((normal(node) for node in document["@graph"]), key=lambda node: node["id"])
+    expected = sorted((normal(node) for node in theirs["@graph"]), key=lambda node: node["id"])
+    assert len(ours) == len(expected) > 1000
+    assert ours == expected
+
+
+def test_export_out_streams_to_a_temporary_file_renamed_into_place(kg, tmp_path):
+    """`export --out` writes the dump through a temporary file beside the
+    target, renamed onto it when complete; a dump that fails midway leaves the
+    previous file as it was and no temporary file behind."""
+    from aigovkg._io import open_atomic
+
+    out = tmp_path / "aigovkg.jsonld"
+    out.write_bytes(b"previous")
+    result = subprocess.run([sys.executable, "-m", "aigovkg", "export", "--format", "jsonld", "--out", str(out)],
+                            capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == dump(kg.loaded.store, "jsonld")
+    with pytest.raises(RuntimeError), open_atomic(out) as handle:
+        handle.write(b"half a dump")
+        assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+        raise RuntimeError("stopped midway")
+    assert out.read_bytes() == dump(kg.loaded.store, "jsonld")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["aigovkg.jsonld"]
+
+
+def test_a_context_the_streaming_compaction_cannot_write_is_refused():
+    from aigovkg._jsonld import Terms
+    from aigovkg.export import context
+
+    Terms(context())  # the shipped one
+    for extra in ({"@vocab": "http://example.org/"}, {"@language": "en"},
+                  {"tags": {"@id": "http://example.org/tag", "@container": "@set"}}):
+        with pytest.raises(ValueError, match="streaming compaction does not write"):
+            Terms({**context(), **extra})
 
 
 GRAPH = "https://w3id.org/aigovkg/id/graph/"

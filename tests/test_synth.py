@@ -82,7 +82,7 @@ def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
     report = json.loads(out.read_text(encoding="utf-8"))
     stages = report["sizes"]["small"]["aigovkg"]["median_seconds"]
     assert set(stages) == {"load", "shapes", "checks", "validate", "queries", "analyses", "pages", "build",
-                           "load (on disk)", "validate (on disk)"}
+                           "load (on disk)", "validate (on disk)", "dumps", "dumps (floor)"}
     small = report["sizes"]["small"]
     assert small["aigovkg"]["result"]["violations"] == small["aigovkg"]["result"]["shape_violations"] == 0
     assert small["aigovkg"]["disk"]["violations"] == 0
@@ -90,6 +90,13 @@ def test_the_benchmark_runs_on_the_small_graph(tmp_path: Path):
     assert set(small["pyrudof"]["median_seconds"]) == {"load", "shapes"}
     assert small["pyrudof"]["result"] == {"violations": 0, "conforms": True}
     assert f"| small ({small['triples']:,} triples) | shapes |" in result.stdout
+    # The dumps beside their floor, Oxigraph's own serializers writing the same graph, as a ratio.
+    dumps = small["aigovkg"]["dumps"]["dump_times"]
+    assert set(dumps["floor"]) == {f"dumps/aigovkg.{ext}" for ext in ("ttl", "nt", "nq", "trig", "jsonld", "rdf")}
+    assert set(dumps["files"]) >= set(dumps["floor"]) | {"dumps/void.ttl", "dumps/context.jsonld"}
+    ratio = stages["dumps"] / stages["dumps (floor)"]
+    assert f"| small ({small['triples']:,} triples) | dumps | {stages['dumps']:.2f} | {stages['dumps (floor)']:.2f} " \
+           f"| {ratio:.1f}× |" in result.stdout
 
 
 def _bench():

@@ -14,7 +14,9 @@ import ctypes
 import errno
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _temp_name(folder: Path, name: str, suffix: str) -> Path:
@@ -23,10 +25,20 @@ def _temp_name(folder: Path, name: str, suffix: str) -> Path:
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` atomically (same-folder temp file + rename)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with open_atomic(path) as handle:
+        handle.write(payload)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file to stream into, written beside ``path`` and renamed onto
+    it when the block ends; if the block raises, ``path`` is left as it was
+    and the temporary file is removed."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     while True:
         tmp = _temp_name(folder, target.name, ".tmp")
         try:
@@ -36,7 +48,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
         break
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -44,7 +56,6 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return target
 
 
 _RENAME_EXCHANGE = 2

@@ -458,16 +458,17 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
     Deterministic: the same graph gives the same bytes. JSON-LD is compacted
     with the shipped context, embedded in the document.
     """
-    from aigovkg.export import dump
+    from aigovkg.export import dump_to
     from aigovkg.loader import load_graph
 
-    data_bytes = dump(load_graph(data), fmt)
+    graph = load_graph(data)
     if out is None:
-        click.echo(data_bytes.decode("utf-8"), nl=False)
+        dump_to(graph, fmt, click.get_binary_stream("stdout"))
     else:
-        from aigovkg._io import write_atomic
+        from aigovkg._io import open_atomic
 
-        write_atomic(out, data_bytes)
+        with open_atomic(out) as handle:  # streamed to a temporary file, renamed into place when complete
+            dump_to(graph, fmt, handle)
         click.echo(f"wrote {out}", err=True)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ import pyoxigraph as ox
 
 from aigovkg import resources
 from aigovkg._as_written import AsWritten, written
-from aigovkg._literals import rdflib_as_written
 from aigovkg._text import first_unwritable
 from aigovkg.errors import InputError
 from aigovkg.loader import LoadedGraph, reparse
@@ -328,133 +326,30 @@ def _check_xml_writable(canonical: Canonical, files_of: FilesOf | None) -> None:
             )
 
 
-# Subjects are compacted about this many bytes of N-Triples at a time (whole subjects each time).
-_JSONLD_CHUNK = 8_000_000
-
-
-def _subject_chunks(canonical: Canonical, size: int) -> Iterator[bytes]:
-    """Runs of whole subjects' N-Triples lines, of about ``size`` bytes (the
-    sorted lines group a subject's triples together); one run when blank nodes
-    tie subjects together."""
-    text = canonical.text
-    if canonical.blank_nodes:
-        yield text
-        return
-    start = 0
-    while start < len(text):
-        end = text.find(b"\n", min(start + size, len(text)) - 1) + 1 or len(text)
-        last = text.rfind(b"\n", start, end - 1)
-        subject = _subject(text, last + 1 if last >= 0 else start)
-        while end < len(text) and _subject(text, end) == subject:
-            end = text.find(b"\n", end) + 1 or len(text)
-        yield text[start:end]
-        start = end
-
-
-def _subject(text: bytes, line_start: int) -> bytes:
-    """The subject of the N-Triples line starting at ``line_start`` (an IRI
-    or a blank node: no spaces in either)."""
-    return text[line_start:text.find(b" ", line_start)]
-
-
-class _KeepLabels(dict[str, str]):
-    """rdflib's N-Triples parser names each blank node afresh (``_:N`` and a
-    random id) unless its label context maps the label: this one maps every
-    label to itself, so the canonical labels reach the JSON-LD unchanged."""
-
-    def get(self, key: str, default: object = None) -> str:
-        return key
-
-
-# rdflib writes xsd:integer, xsd:boolean and xsd:double literals as JSON numbers
-# and booleans, which JSON-LD reads back in canonical form ("01" as 1, so "1";
-# "1E0" as 1.0, so "1.0E0"). A literal written otherwise goes to rdflib under a
-# stand-in datatype, and gets its own back in the JSON: {"@value": "01", "type": "xsd:integer"}.
-_NATIVE = re.compile(rb'"([^"\\]*)"\^\^<http://www\.w3\.org/2001/XMLSchema#(integer|boolean|double)>')
-_STAND_IN = "urn:aigovkg:as-written:"
-
-
-def _reads_back(lexical: str, name: str) -> bool:
-    """Whether JSON-LD reads the JSON value rdflib writes for ``"lexical"^^xsd:name`` back as the same literal."""
-    if name == "boolean":
-        return lexical in ("true", "false")
-    if name == "integer":
-        return lexical == str(int(lexical)) and abs(int(lexical)) < 10**21  # larger: read back as a double
-    value = float(lexical)
-    return math.isfinite(value) and lexical == _jsonld_double(value)
-
-
-def _jsonld_double(value: float) -> str:
-    """The xsd:double JSON-LD makes of a JSON number with a fraction or exponent.
-
-    >>> _jsonld_double(1.0), _jsonld_double(-1.5e-7)
-    ('1.0E0', '-1.5E-7')
-    """
-    mantissa, exponent = f"{value:.15E}".split("E")
-    mantissa = mantissa.rstrip("0")
-    return f"{mantissa}{'0' if mantissa.endswith('.') else ''}E{int(exponent)}"
-
-
-def _stand_in(match: re.Match[bytes]) -> bytes:
-    if _reads_back(match.group(1).decode(), match.group(2).decode()):
-        return match.group(0)
-    return b'"%s"^^<%s%s>' % (match.group(1), _STAND_IN.encode(), match.group(2))
-
-
-def _own_datatypes(value: Any) -> Any:
-    """A compacted JSON-LD value with stand-in datatypes replaced by their own."""
-    if isinstance(value, list):
-        return [_own_datatypes(item) for item in value]
-    if isinstance(value, dict):
-        key = "type" if "type" in value else "@type"
-        if str(value.get(key, "")).startswith(_STAND_IN):
-            return {**value, key: "xsd:" + value[key][len(_STAND_IN):]}
-    return value
-
-
 def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
-    """JSON-LD compacted with the shipped context. rdflib compacts each
-    subject's node object from that subject's triples alone, so the subjects
-    are compacted a chunk at a time, and each node is kept as its JSON text
-    until all are sorted: memory stays bounded on large graphs."""
-    import rdflib
+    """JSON-LD compacted with the shipped context, by one pass over the
+    subjects in the order of their ids (see :mod:`aigovkg._jsonld`): each
+    node is parsed from its subject's lines and written as it is made."""
+    from aigovkg._jsonld import write_jsonld
 
-    ctx = context()
-    nodes: list[tuple[str, str]] = []
-    for chunk in _subject_chunks(canonical, _JSONLD_CHUNK):
-        graph = rdflib.Graph()
-        with rdflib_as_written():
-            graph.parse(data=_NATIVE.sub(_stand_in, chunk), format="nt", bnode_context=_KeepLabels())
-        doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
-        del graph
-        for found in doc.get("@graph", [doc] if "id" in doc or "@id" in doc else []):
-            node = {k: v for k, v in found.items() if k != "@context"}
-            for key, value in node.items():
-                node[key] = value = _own_datatypes(value)
-                if isinstance(value, list):
-                    node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-            text = json.dumps(node, indent=2, ensure_ascii=False, sort_keys=True)
-            nodes.append((str(node.get("id", node.get("@id", ""))), text.replace("\n", "\n    ")))
-    nodes.sort(key=lambda item: item[0])  # stable: ties keep the canonical order
-    # The bytes of json.dumps({"@context": ctx, "@graph": nodes}, indent=2,
-    # sort_keys=True), written a node at a time.
-    head = json.dumps({"@context": ctx}, indent=2, ensure_ascii=False, sort_keys=True)
-    output.write(head[: -len("\n}")].encode("utf-8") + b',\n  "@graph": ')
-    if not nodes:
-        output.write(b"[]\n}\n")
-        return
-    output.write(b"[\n")
-    for index, (_key, text) in enumerate(nodes):
-        output.write((",\n    " if index else "    ").encode("utf-8") + text.encode("utf-8"))
-    output.write(b"\n  ]\n}\n")
+    write_jsonld(canonical.text, canonical.blank_nodes, context(), output)
 
 
 def dump(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
     """The whole graph in one of the export formats: a loaded graph as the files
     wrote it (an error names the files behind a node), or a store as it holds it."""
+    buffer = io.BytesIO()
+    dump_to(graph, fmt, buffer)
+    return buffer.getvalue()
+
+
+def dump_to(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str, output: BinaryIO) -> None:
+    """What :func:`dump` returns, streamed to ``output`` (a dump of a large
+    graph is gigabytes: it is never held whole)."""
     if isinstance(graph, LoadedGraph):
-        return _written(canonical_graph(graph), ExportFormat(fmt), files_of=graph.files_of)
-    return _written(canonical_store(graph), ExportFormat(fmt))
+        write(canonical_graph(graph), ExportFormat(fmt), output, files_of=graph.files_of)
+    else:
+        write(canonical_store(graph), ExportFormat(fmt), output)
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
