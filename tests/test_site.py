@@ -386,7 +386,7 @@ def test_timeline_page_shows_a_moved_deadline_with_both_dates(site, browser, kg)
     assert row["now"] == "2027-12-02" and row["earlier"] == ["2026-08-02"]
     assert "held from 2024-08-01 until a day not before 2026-06-29" in row["text"]
     assert "moved by " + now["setBy"] in row["text"]
-    assert "provider: 19" in row["text"] and "deployer: 8" in row["text"]  # obligations starting, by role
+    assert "provider: 19" in row["text"] and "deployer: 9" in row["text"]  # obligations starting, by role
     assert now["evidence"] in row["links"] and old["evidence"] in row["links"]
     assert "(reputable secondary)" in row["text"] and "(other secondary)" in row["text"]  # the pages' tiers
     # Every fact on the page carries what it rests on: a link to a page with its tier.
