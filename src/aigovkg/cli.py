@@ -463,7 +463,9 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
 
     graph = load_graph(data)
     if out is None:
-        dump_to(graph, fmt, click.get_binary_stream("stdout"))
+        sys.stdout.flush()
+        dump_to(graph, fmt, sys.stdout.buffer)  # bytes, streamed (click 8.5 deprecates get_binary_stream)
+        sys.stdout.buffer.flush()
     else:
         from aigovkg._io import open_atomic
 
