@@ -426,9 +426,16 @@ def test_stdio_writes_nothing_but_the_protocol_on_standard_output(data_copy):
     process = subprocess.Popen([sys.executable, "-m", "aigovkg", "mcp", "--data", str(data_copy)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        process.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
-        process.stdin.flush()
-        lines = read_lines_until(process, lambda got: {m.get("id") for m in got} >= {1, 2, 3})
+        # One request at a time, each after the answer to the one before, as the SDK's
+        # own client sends them: the SDK's stdio server (mcp 2.3.0) drops about one
+        # answer in 15 when requests are pipelined while a tool call is in flight
+        # (measured on a two-tool server without aigovkg; see README, limitations).
+        lines = []
+        for request in requests:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            if "id" in request:
+                lines += read_lines_until(process, lambda got, i=request["id"]: any(m.get("id") == i for m in got))
         process.stdin.close()
         assert process.wait(30) == 0
         lines += [json.loads(line) for line in process.stdout.read().splitlines()]
