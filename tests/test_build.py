@@ -22,6 +22,7 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "dumps/aigovkg.jsonld", "dumps/aigovkg.nq", "dumps/aigovkg.nt", "dumps/aigovkg.rdf",
         "dumps/aigovkg.trig", "dumps/aigovkg.ttl", "dumps/context.jsonld", "dumps/void.ttl",
         "dumps/releases/aigovkg-0.1.0.nq.gz", "dumps/releases/aigovkg-0.2.0.nq.gz", "dumps/releases/aigovkg-0.3.0.nq.gz",
+        "dumps/releases/aigovkg-0.4.0.nq.gz",
         "topics/international-coordination.html", "topics/international-coordination.json",
         "topics/international-coordination.md", "validation.txt", "index.html", "compare.html",
         "sparql.html", "search.html", "search.js", "search-index.js", "style.css", "instruments/eu-ai-act.html",

@@ -109,7 +109,7 @@ def test_unchanged_graph_gives_an_empty_diff(data_copy: Path):
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["changes"] == [] and doc["counts"] == {}
-    assert doc["old"]["version"] == doc["new"]["version"] == "0.4.0"
+    assert doc["old"]["version"] == doc["new"]["version"] == "0.5.0"
     assert doc["new"]["issued"] == "2026-12-05"
     text = run_cli("diff", str(resources.graph_dir()), str(data_copy))
     assert text.returncode == 0 and text.stdout.splitlines()[-1] == "no changes"

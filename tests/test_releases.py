@@ -1,5 +1,5 @@
-"""Record time: each release of the graph answers as it was published, on three
-real releases (0.1.0 of 2026-11-22, 0.2.0 and 0.3.0 of 2026-12-05) shipped as
+"""Record time: each release of the graph answers as it was published, on four
+real releases (0.1.0 of 2026-11-22, 0.2.0, 0.3.0 and 0.4.0 of 2026-12-05) shipped as
 gzipped N-Quads, and today's graph (graph/); a day picks the release current
 on it; diff works across releases."""
 
@@ -23,12 +23,13 @@ from .conftest import run_cli
 def test_the_releases_oldest_first():
     found = [(r.version, r.issued, r.path.name if r.path else None) for r in releases()]
     assert found == [("0.1.0", "2026-11-22", "aigovkg-0.1.0.nq.gz"), ("0.2.0", "2026-12-05", "aigovkg-0.2.0.nq.gz"),
-                     ("0.3.0", "2026-12-05", "aigovkg-0.3.0.nq.gz"), ("0.4.0", "2026-12-05", None)]
+                     ("0.3.0", "2026-12-05", "aigovkg-0.3.0.nq.gz"), ("0.4.0", "2026-12-05", "aigovkg-0.4.0.nq.gz"),
+                     ("0.5.0", "2026-12-05", None)]
     listed = run_cli("releases", "--format", "json")
-    assert listed.returncode == 0 and [r["version"] for r in json.loads(listed.stdout)] == ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
+    assert listed.returncode == 0 and [r["version"] for r in json.loads(listed.stdout)] == ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"]
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "0.2.0", "0.3.0"])
+@pytest.mark.parametrize("version", ["0.1.0", "0.2.0", "0.3.0", "0.4.0"])
 def test_a_snapshot_is_one_named_graph_of_its_release(version):
     data = gzip.decompress((resources.releases_dir() / f"aigovkg-{version}.nq.gz").read_bytes())
     quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
@@ -39,7 +40,7 @@ def test_a_snapshot_is_one_named_graph_of_its_release(version):
 
 
 # The commits releases/README.md names for each shipped file.
-TAKEN_FROM = {"0.1.0": "9c3f9ba", "0.2.0": "2c4cceb", "0.3.0": "a80af6c"}
+TAKEN_FROM = {"0.1.0": "9c3f9ba", "0.2.0": "2c4cceb", "0.3.0": "a80af6c", "0.4.0": "3ea90af"}
 
 
 @pytest.mark.parametrize("version", sorted(TAKEN_FROM))
@@ -58,8 +59,8 @@ def test_a_shipped_release_is_what_its_commit_gives_byte_for_byte(version):
 def test_a_day_picks_the_release_current_on_it():
     assert resolve("2026-11-22").version == "0.1.0"
     assert resolve("2026-12-04").version == "0.1.0"
-    assert resolve("2026-12-05").version == "0.4.0"  # three releases that day: the latest one
-    assert resolve("0.3.0").path is not None and resolve("0.4.0").path is None
+    assert resolve("2026-12-05").version == "0.5.0"  # four releases that day: the latest one
+    assert resolve("0.4.0").path is not None and resolve("0.5.0").path is None
 
 
 def test_an_answer_as_of_an_earlier_release_differs_where_the_data_changed(kg):

@@ -12,7 +12,7 @@ tensions and relations added or removed; instrument facts changed.
     >>> from aigovkg import resources
     >>> d = diff(str(resources.graph_dir()), str(resources.graph_dir()))
     >>> d.changes, d.new.version
-    ((), '0.4.0')
+    ((), '0.5.0')
 """
 
 from __future__ import annotations
