@@ -43,12 +43,14 @@ def test_a_deployers_obligations_before_and_after_the_amendment(kg):
 
 def test_every_obligation_quotes_the_text_and_rests_on_a_page(kg):
     rows = kg.results("obligations").records()
-    # 55 of the EU AI Act, 7 of California SB 53, 8 of China's labelling measures, 3 of the GDPR.
+    # 65 of the EU AI Act, 7 of California SB 53, 8 of China's labelling measures, 3 of the GDPR,
+    # 11 of Korea's AI Basic Act, 19 of China's generative-AI measures.
     per_instrument: dict[str, set[str]] = {}
     for row in rows:
         per_instrument.setdefault(row["instrument"].rsplit("/", 1)[-1], set()).add(row["obligation"])
     assert {k: len(v) for k, v in per_instrument.items()} == {
-        "eu-ai-act": 55, "ca-sb-53": 7, "cn-ai-content-labelling": 8, "eu-gdpr": 3}
+        "eu-ai-act": 65, "ca-sb-53": 7, "cn-ai-content-labelling": 8, "eu-gdpr": 3,
+        "kr-ai-basic-act": 11, "cn-genai-interim-measures": 19}
     for row in rows:
         assert row["quote"] and row["pinpoint"] and row["action"]
         page = row["checkedAgainst"] or row["evidence"]
@@ -58,7 +60,8 @@ def test_every_obligation_quotes_the_text_and_rests_on_a_page(kg):
                                          "gpai-model-provider", "gpai-systemic-risk-provider", "any-operator",
                                          "frontier-developer", "large-frontier-developer",
                                          "generative-content-service-provider", "content-dissemination-platform",
-                                         "app-distribution-platform", "controller"}
+                                         "app-distribution-platform", "controller", "ai-business-operator",
+                                         "generative-ai-service-provider"}
 
 
 def test_a_role_gets_the_duties_of_every_operator_and_of_the_roles_it_is_a_kind_of(kg):
@@ -173,3 +176,15 @@ def test_the_instrument_page_shows_each_obligation_with_what_it_rests_on(tmp_pat
     assert 'href="https://aiact.annotated.nl/en/aiact/art/26/"' in row and "verified" in row
     assert "2027-12-02" in row  # as the timetable stands after the amendment
     assert 'id="obligations"' not in (out / "instruments" / "us-eo-14110.html").read_text(encoding="utf-8")
+
+
+def test_the_role_parameter_takes_every_duty_holder_role_of_the_ontology(kg):
+    """The role parameter's list (aigovkg.queries.ROLES) is the ontology's scheme of duty holders,
+    no more and no less, so that every role the data uses can be asked for."""
+    from aigovkg.queries import ROLES
+    scheme = kg.sparql_results(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX aigov: <https://w3id.org/aigovkg/ontology#> "
+        "SELECT ?notation ?role WHERE { ?role skos:inScheme aigov:DutyHolderRoles ; skos:notation ?notation }").records()
+    assert {r["notation"]: str(r["role"]).rsplit("#", 1)[-1] for r in scheme} == dict(ROLES)
+    rows = kg.results("obligations", role="ai-business-operator", on="2026-02-01").records()
+    assert rows and {r["instrument"].rsplit("/", 1)[-1] for r in rows} == {"kr-ai-basic-act"}

@@ -137,8 +137,9 @@ def _add_tools(server: MCPServer, kg: KnowledgeGraph, *, timeout: float) -> None
                                                       "gpai-systemic-risk-provider, any-operator, "
                                                       "frontier-developer, large-frontier-developer, "
                                                       "generative-content-service-provider, "
-                                                      "content-dissemination-platform, app-distribution-platform "
-                                                      "or controller.")] = None,
+                                                      "content-dissemination-platform, app-distribution-platform, "
+                                                      "controller, ai-business-operator or "
+                                                      "generative-ai-service-provider.")] = None,
         topic: Annotated[str | None, Field(description="A topic slug, e.g. human-oversight.")] = None,
         on: Annotated[str | None, Field(description="A day (YYYY-MM-DD): only what applied that day, as the "
                                                     "law stood that day.")] = None,

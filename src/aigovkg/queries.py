@@ -43,7 +43,8 @@ ROLES = MappingProxyType({  # skos:notation -> concept of aigov:DutyHolderRoles
     "frontier-developer": "FrontierDeveloper", "large-frontier-developer": "LargeFrontierDeveloper",
     "generative-content-service-provider": "GenerativeContentServiceProvider",
     "content-dissemination-platform": "ContentDisseminationPlatform",
-    "app-distribution-platform": "AppDistributionPlatform", "controller": "Controller"})
+    "app-distribution-platform": "AppDistributionPlatform", "controller": "Controller",
+    "ai-business-operator": "AIBusinessOperator", "generative-ai-service-provider": "GenerativeAIServiceProvider"})
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (*SLUG_NAMESPACES, "level", "role", "string", "integer", "date", "iri")
 MAX_PARAM_CHARS = 1000
