@@ -64,7 +64,7 @@ MaxDirtyBuffers = 6000
 DirsAllowed = ., {d}
 ; Readers must see a push whole: at Virtuoso's default READ COMMITTED (2) a count that runs
 ; while the swap commits can see part of each version (1 in 24 pushes here); at REPEATABLE
-; READ (4) none did. README: "Remote stores".
+; READ (4) none of 84 did. README: "Remote stores".
 DefaultIsolation = 4
 
 [HTTPServer]

@@ -14,7 +14,7 @@ old graph or the new one. Virtuoso 7.2 runs this single DELETE/INSERT as one
 transaction too, but its readers see it whole only at REPEATABLE READ
 (``DefaultIsolation = 4`` in virtuoso.ini): at its default READ COMMITTED a
 query that runs while the swap commits can count part of each version (seen
-in 1 of 24 pushes with a reader counting throughout; none in 36 at
+in 1 of 24 pushes with a reader counting throughout; none in 84 at
 REPEATABLE READ). ``MOVE`` and ``COPY`` are worse there, a drop and then an
 insert (readers saw the graph empty or partly replaced), and so is a Graph
 Store PUT into the target (readers saw it empty, then partly loaded).
