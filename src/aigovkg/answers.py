@@ -110,10 +110,11 @@ def _rests_on(evidence: Evidence | None) -> dict[str, Any]:
     """What one claim rests on: pinpoint, quoted words, the documents and the day
     they were checked, or why the instrument's text was not read."""
     if evidence is None:
-        return dict(_NOTHING, checkedAgainst=[], evidence=[])
+        return dict(_NOTHING, quotes=[], checkedAgainst=[], evidence=[])
     return {
         "pinpoint": evidence.pinpoint,
         "quote": evidence.quote,
+        "quotes": list(evidence.quotes),
         "checkedOn": plain(evidence.checked_on),
         "checkedAgainst": _documents(evidence.checked_against),
         "evidence": _documents(evidence.evidence),

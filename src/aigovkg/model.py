@@ -38,13 +38,19 @@ class Evidence:
     level: str
     verification: str | None
     pinpoint: str | None
-    quote: str | None
+    quotes: tuple[str, ...]
     note: str | None
     checked_on: dt.date | None
     not_checked_because: str | None
     searched_for: str | None
     listed_in: str | None
     documents: tuple[Document, ...]
+
+    @property
+    def quote(self) -> str | None:
+        """The quoted words; a claim quoting several passages gives them one after another, each in
+        its own paragraph (``quotes`` has them apart)."""
+        return "\n\n".join(self.quotes) or None
 
     @property
     def checked_against(self) -> tuple[Document, ...]:
@@ -66,17 +72,23 @@ def claim_evidence(rows: list[dict[str, Any]]) -> dict[str, Evidence]:
     'https://example.org/t'
     """
     documents: dict[str, list[Document]] = {}
+    quotes: dict[str, set[str]] = {}
     first: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for row in rows:  # one row per claim, document and quote: a claim quoting n passages repeats its documents n times
         claim = row["claim"]
         first.setdefault(claim, row)
+        if row.get("quote"):
+            quotes.setdefault(claim, set()).add(row["quote"])
         if row.get("document"):
-            documents.setdefault(claim, []).append(Document(
-                row["document"], row["role"], row.get("tier"), row.get("tierLabel"), row.get("reproduces")))
+            document = Document(row["document"], row["role"], row.get("tier"), row.get("tierLabel"), row.get("reproduces"))
+            if document not in documents.setdefault(claim, []):
+                documents[claim].append(document)
     return {
+        # quotes in a fixed order (their text's), whatever order the engine returns them in
         claim: Evidence(claim, row["sourceSlug"], row["level"], row.get("verification"), row.get("pinpoint"),
-                        row.get("quote"), row.get("note"), row.get("checkedOn"), row.get("notCheckedBecause"),
-                        row.get("searchedFor"), row.get("listedIn"), tuple(documents.get(claim, ())))
+                        tuple(sorted(quotes.get(claim, ()))), row.get("note"), row.get("checkedOn"),
+                        row.get("notCheckedBecause"), row.get("searchedFor"), row.get("listedIn"),
+                        tuple(documents.get(claim, ())))
         for claim, row in first.items()
     }
 

@@ -59,7 +59,7 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
     """A claim's evidence for the compare page's script: plain values, and only
     http(s) addresses (the script makes links of them and of nothing else)."""
     return {
-        "verification": e.verification or "unverified", "pinpoint": e.pinpoint, "quote": e.quote, "note": e.note,
+        "verification": e.verification or "unverified", "pinpoint": e.pinpoint, "quotes": list(e.quotes), "note": e.note,
         "checkedOn": e.checked_on.isoformat() if e.checked_on else None,
         "notCheckedBecause": e.not_checked_because, "searchedFor": e.searched_for,
         "listedIn": e.listed_in,
