@@ -132,7 +132,7 @@ def test_cli_analysis_commands(tmp_path):
     out = tmp_path / "topics.graphml"
     assert run_cli("graph", "--kind", "topic", "--format", "graphml", "--out", str(out)).returncode == 0
     back = nx.read_graphml(out)
-    assert back.number_of_nodes() == 13 and back.number_of_edges() > 0
+    assert back.number_of_nodes() == 23 and back.number_of_edges() > 0
     gexf = tmp_path / "tensions.gexf"
     assert run_cli("graph", "--kind", "tension", "--format", "gexf", "--out", str(gexf)).returncode == 0
     assert nx.read_gexf(gexf).number_of_edges() == 6

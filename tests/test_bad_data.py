@@ -375,8 +375,8 @@ SCRIPT_LINKS = [  # (file, the address it holds on one line, where that address 
      "event/aigovkg/anthropic-rsp/new-version/2026-02-24"),
     ("instruments/sg-model-ai-genai.ttl", "https://imda.gov.sg/resources/press-releases-factsheets-and-speeches/"
      "press-releases/2024/public-consult-model-ai-governance-framework-genai", "attestation/aigovkg/sg-model-ai-genai/"),
-    ("claims/aigovkg/high-risk-classification.ttl", "https://www.oodaloop.com/briefs/2024/10/16/anthropic-just-made-"
-     "it-harder-for-ai-to-go-rogue-with-its-updated-safety-policy/", "claim/aigovkg/"),
+    ("claims/aigovkg/high-risk-classification.ttl", "https://techinsights.linklaters.com/post/102j06t/"
+     "association-of-southeast-asian-nations-provides-guidance-on-ai-governance-and-eth", "claim/aigovkg/"),
 ]
 
 

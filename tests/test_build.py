@@ -32,8 +32,8 @@ def test_build_writes_pages_dumps_and_description(tmp_path: Path):
         "calendar.atom", "timelines/eu-ai-act.html", "timelines/us-eo-14110.html",
     }
     assert expected <= files
-    assert len([f for f in files if f.endswith(".html")]) == 104  # 70 pages, 33 timelines and the calendar
-    assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 66
+    assert len([f for f in files if f.endswith(".html")]) == 115  # 81 pages, 33 timelines and the calendar
+    assert len([f for f in files if f.startswith("wiki/") and f.endswith(".mdx")]) == 77
     page = json.loads((out / "topics/international-coordination.json").read_text())
     assert page["summary"]["instruments"] == 33
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folder left behind"
@@ -68,12 +68,12 @@ def test_failed_build_leaves_previous_output_intact(tmp_path: Path, data_copy: P
 def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path):
     quiet = run_cli("site", "--out", str(tmp_path / "quiet"))  # stderr is a pipe here, not a terminal
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stderr == "" and quiet.stdout == f"wrote 103 pages to {tmp_path / 'quiet'}\n"
+    assert quiet.stderr == "" and quiet.stdout == f"wrote 114 pages to {tmp_path / 'quiet'}\n"
     loud = run_cli("site", "--out", str(tmp_path / "loud"), "--progress")
     assert loud.returncode == 0, loud.stderr
     steps = [line.split("] ", 1)[1] for line in loud.stderr.splitlines()]
     assert steps[:2] == ["loading", "site"] and steps[-2:] == ["dumps", "ontology"]
-    assert "topic synthetic-content" in steps and len(steps) == 17
+    assert "topic synthetic-content" in steps and len(steps) == 27
     assert all(line.startswith("  [") for line in loud.stderr.splitlines())
     assert loud.stdout == quiet.stdout.replace("quiet", "loud")
     muted = run_cli("site", "--out", str(tmp_path / "muted"), "--no-progress")

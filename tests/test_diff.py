@@ -168,7 +168,7 @@ def test_edits_to_a_copy_are_reported_exactly(data_copy: Path, tmp_path: Path):
     assert found == EXPECTED
     assert len(doc["changes"]) == 5
     removed = next(c for c in doc["changes"] if c["action"] == "removed")
-    assert "level: not-assessed" in removed["old"] and removed["iri"].endswith("synthetic-content/anthropic-rsp")
+    assert "level: silent" in removed["old"] and removed["iri"].endswith("synthetic-content/anthropic-rsp")
     assert doc["counts"] == {"claim changed": 2, "claim removed": 1, "instrument changed": 1, "tension added": 1}
     assert doc["topics"] == {"international-coordination": 2, "synthetic-content": 1, "transparency-disclosure": 1}
     assert doc["instruments"]["eu-ai-act"] == 4
@@ -206,7 +206,7 @@ def test_atom_feeds_of_an_edited_copy_validate(data_copy: Path, tmp_path: Path, 
     result = run_cli("diff", str(resources.graph_dir()), str(data_copy), "--atom-dir", str(folder))
     assert result.returncode == 0, result.stderr
     feeds = sorted(folder.glob("*.atom"))
-    assert len(feeds) == 13
+    assert len(feeds) == 23
     entries = 0
     for path in feeds:
         root = assert_valid_atom(path.read_bytes(), atom_schema)

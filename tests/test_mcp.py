@@ -155,15 +155,15 @@ def check_find_instruments(found: dict[str, Any]) -> None:
 
 
 def check_list_topics(found: dict[str, Any]) -> None:
-    assert found["count"] == 13 and {"synthetic-content", "international-coordination"} <= {
+    assert found["count"] == 23 and {"synthetic-content", "international-coordination"} <= {
         t["topic"] for t in found["topics"]}
     assert all(t["instruments"] == 33 for t in found["topics"])
 
 
 def check_topic_coverage(found: dict[str, Any]) -> None:
     assert found["label"] == "Synthetic Content and Watermarking" and found["view"] == "reviewed"
-    assert found["summary"] == {"instruments": 33, "governs": 12, "implicit": 2, "silentCount": 6, "conflicts": 0,
-                                "notAssessed": 13}
+    assert found["summary"] == {"instruments": 33, "governs": 12, "implicit": 2, "silentCount": 11, "conflicts": 0,
+                                "notAssessed": 8}
     assert len(found["claims"]) == 33
     for claim in found["claims"]:
         assert_cited(claim)
@@ -174,7 +174,7 @@ def check_topic_coverage(found: dict[str, Any]) -> None:
 
 def check_compare_instruments(found: dict[str, Any]) -> None:
     assert (found["first"]["instrument"], found["second"]["instrument"]) == ("eu-ai-act", "us-eo-14110")
-    assert len(found["topics"]) == 13
+    assert len(found["topics"]) == 23
     for topic in found["topics"]:
         assert len(topic["first"]) == len(topic["second"]) == 1
         for claim in topic["first"] + topic["second"]:
@@ -195,7 +195,7 @@ def check_silent_regimes(found: dict[str, Any]) -> None:
 
 
 def check_disagreements(found: dict[str, Any]) -> None:
-    assert found["count"] == 10
+    assert found["count"] == 13
     for row in found["disagreements"]:
         mine, theirs = row["claims"]
         assert (mine["source"], theirs["source"]) == ("aigovkg", "policy-window")
@@ -274,7 +274,8 @@ def test_instruments_of_a_jurisdiction_include_its_subnational_parts(url):
 def test_reviewed_silence_rests_on_what_was_searched(url):
     found = answer(url, "silent_regimes", topic="synthetic-content")
     assert sorted(r["instrument"] for r in found["regimes"]) == [
-        "ca-sb-53", "eu-gdpr", "eu-gpai-code-of-practice", "nist-ai-rmf", "pe-ley-31814", "us-eo-14179"]
+        "anthropic-rsp", "ca-sb-53", "co-sb24-205", "deepmind-fsf", "eu-gdpr", "eu-gpai-code-of-practice",
+        "meta-frontier-ai-framework", "nist-ai-rmf", "openai-preparedness", "pe-ley-31814", "us-eo-14179"]
     for regime in found["regimes"]:
         assert regime["source"] == "aigovkg" and regime["searchedFor"] and documents(regime)
         assert_cited(regime)
@@ -285,7 +286,7 @@ def test_ad_hoc_answers_are_capped_and_every_form_answers(url):
     assert len(rows["rows"]) == 500 and rows["truncated"] is True and rows["rowCount"] > 500
     assert answer(url, "sparql", query="ASK { inst:eu-ai-act a aigov:Instrument }") == {"form": "ASK", "boolean": True}
     graph = answer(url, "sparql", query="CONSTRUCT { ?t a aigov:Topic } WHERE { ?t a aigov:Topic }")
-    assert graph["form"] == "CONSTRUCT" and graph["tripleCount"] == len(graph["triples"]) == 13
+    assert graph["form"] == "CONSTRUCT" and graph["tripleCount"] == len(graph["triples"]) == 23
 
 
 # -------------------------------------------------------------- refusals
@@ -320,7 +321,7 @@ def test_bad_parameters_are_tool_errors_and_the_server_goes_on(url):
     for (tool, arguments, expected), result in zip(BAD, results, strict=True):
         assert result.is_error, (tool, arguments)
         assert expected in result.content[0].text, (tool, arguments, result.content[0].text)
-    assert answer(url, "list_topics")["count"] == 13
+    assert answer(url, "list_topics")["count"] == 23
 
 
 @pytest.mark.reliability("SERVICE sent through the `sparql` tool of `aigovkg mcp` (streamable HTTP, the SDK's client)",
@@ -407,7 +408,7 @@ def test_stdio_with_the_sdk_client():
     assert {t.name for t in tools.tools} == TOOLS
     check_topic_coverage(coverage.structured_content)
     assert runaway.is_error and "ran longer than the 1 s time limit" in runaway.content[0].text
-    assert counted.structured_content["rows"] == [{"n": 13}]
+    assert counted.structured_content["rows"] == [{"n": 23}]
 
 
 def test_stdio_writes_nothing_but_the_protocol_on_standard_output(data_copy):

@@ -102,12 +102,12 @@ def test_the_page_lists_every_class_property_and_concept(site: Path):
     assert len(by_section["object-properties/term"]) == object_properties
     assert len(by_section["datatype-properties/term"]) == datatype_properties
     assert len(by_section["concept-schemes/term"]) == schemes
-    assert len(by_section["concept-schemes/concept"]) == concepts == 83  # 77 + six duty-holder roles (#20)
+    assert len(by_section["concept-schemes/concept"]) == concepts == 86  # 77, 8 duty holders (#20), 1 jurisdiction kind
     # every term of the namespace has a section anchored at its local name; anchors are unique
     every = {r[0].value[len(AIGOV):] for r in ontology_store().query(
         f'SELECT DISTINCT ?t WHERE {{ ?t ?p ?o FILTER(STRSTARTS(STR(?t), "{AIGOV}")) }}')}
     anchors = [a for section, _, a in page.articles if section != "shapes"]
-    assert len(anchors) == len(set(anchors)) == len(every) == 212
+    assert len(anchors) == len(set(anchors)) == len(every) == 215
     assert set(anchors) == every
     assert {"Instrument", "CoverageClaim", "coverageLevel", "Governs", "CoverageLevels"} <= set(anchors)
     assert len(page.ids) == len(set(page.ids))

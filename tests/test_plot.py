@@ -27,7 +27,7 @@ def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
     instruments = [t.get_text() for t in ax.get_yticklabels()]
     topics = [t.get_text() for t in ax.get_xticklabels()]
     cells = {(r["instrumentLabel"], r["topicLabel"]): r["level"] for r in kg.results("coverage-matrix").records()}
-    assert len(cells) == len(instruments) * len(topics) == 33 * 13
+    assert len(cells) == len(instruments) * len(topics) == 33 * 23
     checked = 0
     for i, instrument in enumerate(instruments):
         for j, topic in enumerate(topics):
@@ -35,7 +35,7 @@ def test_every_cell_has_the_colour_of_its_level(kg, tmp_path):
             pixel = image.getpixel((round(x), round(height - y)))
             assert _hex(pixel) == COLOURS[cells[(instrument, topic)]], (instrument, topic)
             checked += 1
-    assert checked == 429
+    assert checked == 759
 
 
 def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):
@@ -50,7 +50,7 @@ def test_pictures_are_deterministic_and_written_by_the_cli(tmp_path):
     assert bad.returncode == 2 and ".png or .svg" in bad.stderr
 
 
-@pytest.mark.parametrize("kind,nodes,edges", [("tensions", 7, 6), ("topics", 13, None)])
+@pytest.mark.parametrize("kind,nodes,edges", [("tensions", 7, 6), ("topics", 23, None)])
 def test_network_pictures_have_a_mark_per_node_and_edge(kg, tmp_path, kind, nodes, edges):
     from matplotlib.collections import LineCollection, PathCollection
 
@@ -85,7 +85,7 @@ def test_network_labels_are_whole_legible_and_inside_the_picture_with_a_legend(k
     ax = figure.axes[0]
     shown = sorted(" ".join(t.get_text().split()) for t in ax.texts)
     assert shown == sorted(graph.nodes[n]["label"] for n in graph) and len(shown) == graph.number_of_nodes()
-    assert len(shown) == (7 if kind == "tensions" else 13)
+    assert len(shown) == (7 if kind == "tensions" else 23)
     for text in ax.texts:
         assert text.get_fontsize() >= 9, text.get_text()
         box = text.get_window_extent(renderer)

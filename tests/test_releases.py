@@ -73,7 +73,7 @@ def test_an_answer_as_of_an_earlier_release_differs_where_the_data_changed(kg):
     assert status_date(aigovkg.load(as_of="0.2.0")) == [] == status_date(kg)
     # 0.3.0 added the obligations of the EU AI Act; 0.2.0 had none.
     assert aigovkg.load(as_of="0.2.0").results("obligations").records() == []
-    assert len({r["obligation"] for r in kg.results("obligations").records()}) == 73  # 55 EU AI Act, 7 SB 53, 8 China, 3 GDPR
+    assert len({r["obligation"] for r in kg.results("obligations").records()}) == 112  # 65 EU, 7 SB 53, 8+18 China, 3 GDPR, 11 Korea
     # The same from the command line, by release and by day.
     before = run_cli("query", "instrument-facts", "-p", "instrument=anthropic-rsp", "--as-of", "2026-11-30",
                      "--format", "csv")

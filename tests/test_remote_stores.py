@@ -325,6 +325,6 @@ def test_queries_read_a_named_graph_given_as_the_default_graph(oxigraph_port, kg
     assert compared == 4
     assert remote.sparql_results(COUNT).records() == [{"n": kg.loaded.triples}]
     result = run_cli("query", "topics", "--endpoint", endpoint, "--graph", graph, "--format", "csv")
-    assert result.returncode == 0 and len(result.stdout.splitlines()) == 14, result.stderr
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 24, result.stderr
     assert "not an absolute IRI" in _one_error_line(run_cli("query", "topics", "--endpoint", endpoint,
                                                             "--graph", "not an iri"))

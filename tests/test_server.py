@@ -102,7 +102,7 @@ def test_ad_hoc_and_construct_against_the_endpoint(oxigraph_server):
     assert count.records() == [{"n": 33}]
     assert remote.sparql_results("ASK { topic:international-coordination a aigov:Topic }") is True
     triples = remote.sparql_results("CONSTRUCT { ?t skos:prefLabel ?l } WHERE { ?t a aigov:Topic ; skos:prefLabel ?l }")
-    assert len(triples) == 13
+    assert len(triples) == 23
 
 
 def test_push_replaces_rather_than_appends(oxigraph_server, kg):
@@ -134,7 +134,7 @@ def test_serve_starts_answers_and_stops_on_ctrl_c():
         line = process.stdout.readline()
         assert line.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query"), line + process.stderr.read()
         remote = aigovkg.load(endpoint=f"http://127.0.0.1:{port}/query")
-        assert len(remote.results("topics")) == 13
+        assert len(remote.results("topics")) == 23
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(20) == 0
     finally:
@@ -233,7 +233,7 @@ def test_serve_answers_queries_at_the_guards_limits(served):
 
     deep = "SELECT * WHERE " + "{" * MAX_NESTING + " ?s a aigov:Topic " + "}" * MAX_NESTING
     status, body = _ask(served, "PREFIX aigov: <https://w3id.org/aigovkg/ontology#> " + deep)
-    assert status == 200 and body.count('"s":') == 13, body[:200]
+    assert status == 200 and body.count('"s":') == 23, body[:200]
     chain = "ASK { FILTER(" + "false || " * (MAX_OPERATORS - 2) + "true) }"
     assert _ask(served, chain) == (200, '{"head":{},"boolean":true}')
     status, _ = _ask(served, "ASK { FILTER(" + "false || " * MAX_OPERATORS + "true) }")

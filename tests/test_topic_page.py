@@ -129,7 +129,7 @@ def test_default_view_marks_unverified_and_unassessed_claims(kg):
     assert "aigovkg (unverified)" in text
     # every instrument has this project's claim, so no row falls back to Policy Window's
     assert "Policy Window (unverified)" not in text
-    assert "| Meta Frontier AI Framework | US | not-assessed | — | aigovkg (unverified) |" in text
+    assert "| Japan METI AI Guidelines for Business Ver1.0 | JP | not-assessed | — | aigovkg (unverified) |" in text
 
 
 def test_unknown_topic_and_source_are_input_errors():
@@ -146,9 +146,9 @@ def test_disagreements_are_listed_with_both_citations(kg):
     found = {d.instrument.rsplit("/", 1)[-1]: d for d in page.disagreements}
     assert set(found) == {"coe-ai-convention", "eu-ai-act", "cn-genai-interim-measures", "sg-model-ai-genai",
                           "oecd-ai-principles", "uk-ai-white-paper", "g7-hiroshima-code", "un-ga-ai-resolution",
-                          "br-pl-2338-2023", "us-eo-14110"}
+                          "br-pl-2338-2023", "us-eo-14110", "deepmind-fsf", "openai-preparedness", "nist-ai-rmf"}
     # a cell this project could not assess states no level: it is not a disagreement
-    assert not {"meta-frontier-ai-framework", "jp-meti-ai-guidelines", "ca-sb-1047", "nist-ai-rmf"} & set(found)
+    assert not {"jp-meti-ai-guidelines", "ca-sb-1047", "in-dpdp-meity-advisory"} & set(found)
     oecd = found["oecd-ai-principles"]
     assert (oecd.source_a, oecd.level_a, oecd.source_b, oecd.level_b) == ("aigovkg", "governs", "policy-window", "silent")
     assert oecd.citation_a and "2.5" in oecd.citation_a
@@ -162,7 +162,7 @@ def test_reviewed_view_prefers_this_projects_claims(kg):
     assert len(rows) == 33
     assert rows["oecd-ai-principles"].source == "aigovkg" and rows["oecd-ai-principles"].level == "governs"
     assert {r.source for r in rows.values()} == {"aigovkg"}
-    assert rows["eu-ai-act"].level == "implicit" and rows["meta-frontier-ai-framework"].level == "not-assessed"
+    assert rows["eu-ai-act"].level == "implicit" and rows["jp-meti-ai-guidelines"].level == "not-assessed"
     assert rows["ca-sb-1047"].jurisdiction == "US-CA"  # this project's fact; Policy Window says US
     assert page.primacy[0].label == "EU General Data Protection Regulation (GDPR)"  # adopted 2016-04-27
 

@@ -67,11 +67,11 @@ def test_front_matter_round_trips_hostile_labels_exactly(hostile_wiki):
 def test_every_page_compiles_with_the_real_mdx_compiler(hostile_wiki):
     out, _labels = hostile_wiki
     files = sorted(str(p) for p in out.rglob("*.mdx"))
-    assert len(files) == 66
+    assert len(files) == 77
     result = subprocess.run([*_node_compiler(), *files], capture_output=True, text=True, timeout=300)
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert not failures and result.returncode == 0, failures[:5]
-    assert result.stdout.count("ok ") == 66
+    assert result.stdout.count("ok ") == 77
 
 
 def test_hostile_text_stays_text(hostile_wiki):
@@ -91,7 +91,7 @@ def test_a_nul_in_a_label_shows_as_the_replacement_character(hostile_wiki):
     assert _front_matter(page)["title"] == "nul\x00inside"
     assert "nul\ufffdinside" in page.split("\n---\n", 1)[1]
     pages = sorted(out.rglob("*.mdx"))
-    assert len(pages) == 66
+    assert len(pages) == 77
     assert not [p for p in pages if b"\x00" in p.read_bytes()]
 
 
@@ -100,7 +100,7 @@ def test_relative_links_resolve(tmp_path):
     result = run_cli("wiki", "--format", "markdown", "--out", str(out))
     assert result.returncode == 0, result.stderr
     pages = sorted(out.rglob("*.md"))
-    assert len(pages) == 66
+    assert len(pages) == 77
     links = 0
     for page in pages:
         for target in re.findall(r"\]\((?!https?:)([^)]+\.md)\)", page.read_text(encoding="utf-8")):
