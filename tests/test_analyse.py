@@ -142,7 +142,7 @@ def test_cli_analysis_commands(tmp_path):
 
 def test_relation_graph_of_the_shipped_graph(kg):
     graph = analyse.relation_graph(kg)
-    assert graph.number_of_nodes() == 17 and graph.number_of_edges() == 15
+    assert graph.number_of_nodes() == 19 and graph.number_of_edges() == 16
     top = sorted(analyse.centrality(graph), key=lambda r: (-r["degree"], r["label"]))[:2]
     assert {r["label"] for r in top} == {"OECD AI Principles (Recommendation)", "G7 Hiroshima AI Process Code of Conduct"}
     edge = graph["https://w3id.org/aigovkg/id/instrument/nist-ai-rmf-genai-profile"][
