@@ -45,6 +45,50 @@ def test_related_topics_best_first_ties_by_label():
     assert found[0].score == 1.0 and found[2].score == pytest.approx(0.707107, abs=1e-6)
 
 
+def _edges(graph):
+    return list(graph.nodes(data=True)), [(a, b, d) for a, b, d in graph.edges(data=True)]
+
+
+def _by_pairs(vectors, labels, instruments=None):
+    graph = nx.Graph(dense=True)
+    for t in sorted(vectors):
+        graph.add_node(t, label=labels.get(t, t), kind="topic")
+    return analyse._similarity_graph_by_pairs(graph, sorted(vectors), vectors, instruments)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_similarity_graph_equals_the_pairwise_measure(seed):
+    """The matrix computation gives the graph the pair-by-pair measure gives,
+    node and edge order, scores, drivers and shared counts, on random vectors
+    with ties and conflicts; weights that are not multiples of 1/4 take the
+    pair-by-pair way."""
+    import random
+
+    rng = random.Random(seed)
+    levels = list(analyse.LEVEL_WEIGHT.values())
+    vectors = {f"t{n:02d}": {f"i{k:02d}": rng.choice(levels) for k in range(40) if rng.random() < 0.7}
+               for n in range(25)}
+    labels = {t: t.upper() for t in vectors}
+    instruments = {f"i{k:02d}": f"Instrument {k}" for k in range(0, 40, 3)}
+    graph = analyse.similarity_graph(vectors, labels, instruments)
+    pairs = _by_pairs(vectors, labels, instruments)
+    assert _edges(graph) == _edges(pairs)
+    assert graph.number_of_edges() > 100  # guard: the comparison covered many pairs
+    assert [n for n in graph] == sorted(vectors)
+    odd = {t: {k: w / 3 for k, w in v.items()} for t, v in vectors.items()}  # not dyadic: pair by pair
+    assert _edges(analyse.similarity_graph(odd, labels)) == _edges(_by_pairs(odd, labels))
+
+
+def test_similarity_graph_of_the_shipped_graph_equals_the_pairwise_measure(kg):
+    rows = kg.results("coverage-matrix").records()
+    vectors = analyse.coverage_vectors(rows)
+    labels = {r["topic"]: r["topicLabel"] for r in rows}
+    instruments = {r["instrument"]: r["instrumentLabel"] for r in rows}
+    pairs = _by_pairs(vectors, labels, instruments)
+    assert _edges(analyse.similarity_graph(vectors, labels, instruments)) == _edges(pairs)
+    assert pairs.number_of_edges() > 50
+
+
 def test_clusters_of_two_triangles_and_a_bridge():
     graph = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y"), ("y", "z"), ("x", "z"), ("c", "x")])
     found = analyse.clusters(graph)

@@ -135,7 +135,7 @@ def test_page_queries_run_once_give_each_subjects_rows(kg, kind):
     they give for that subject alone (that is how all pages are built)."""
     from aigovkg import model
 
-    queries = {"topic": model.TOPIC_QUERIES, "instrument": model.INSTRUMENT_QUERIES,
+    queries = {"topic": {**model.TOPIC_QUERIES, **model.TOPIC_PAGE_QUERIES}, "instrument": model.INSTRUMENT_QUERIES,
                "jurisdiction": model.JURISDICTION_QUERIES}[kind]
     grouped = model.grouped_rows(kg, queries)
     subjects = kg.results(f"{kind}s").records()
@@ -148,6 +148,74 @@ def test_page_queries_run_once_give_each_subjects_rows(kg, kind):
     assert {iri for iri in grouped} <= {s[kind] for s in subjects}
     assert len(subjects) == {"topic": 23, "instrument": 33, "jurisdiction": 20}[kind]
     assert compared >= len(subjects), compared  # guard: most subjects have rows
+
+
+DERIVED = {"topic-coverage-summary": ("instruments", "governs", "implicit", "silentCount", "conflicts", "notAssessed"),
+           "topic-primacy": ("instrument", "instrumentLabel", "dateAdopted", "level", "sourceName"),
+           "topic-silent-regimes": ("instrument", "instrumentLabel", "jurisdictionCode"),
+           "topic-references": ("referenceCode", "instrument", "instrumentLabel", "citation")}
+
+
+def _derived_equal_queries(kg):
+    from aigovkg import model
+
+    grouped = model.grouped_rows(kg, {"topic-coverage": ("topic",), **{name: ("topic",) for name in DERIVED}})
+    compared = 0
+    for topic in kg.results("topics").records():
+        mine = grouped.get(topic["topic"], {})
+        derived = model.derived_topic_rows(mine.get("topic-coverage", []))
+        for name, columns in DERIVED.items():
+            queried = [{c: row[c] for c in columns} for row in mine.get(name, [])]
+            assert derived.get(name, []) == queried, (name, topic["slug"])
+            compared += len(queried)
+    return compared
+
+
+def test_page_counts_and_lists_computed_from_coverage_equal_their_queries(kg):
+    """The topic pages compute the summary, first addressing, silent regimes
+    and references from the coverage rows: the same rows, in the same order,
+    as the four queries give, for every topic."""
+    assert _derived_equal_queries(kg) > 200
+
+
+SECOND_SOURCE = """
+@prefix aigov: <https://w3id.org/aigovkg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix src: <https://w3id.org/aigovkg/id/source/> .
+@prefix topic: <https://w3id.org/aigovkg/id/topic/> .
+@prefix inst: <https://w3id.org/aigovkg/id/instrument/> .
+""" + "".join(f"""
+<https://w3id.org/aigovkg/id/claim/test/{slug}> a aigov:CoverageClaim ;
+    aigov:instrument inst:{slug} ; aigov:topic topic:international-coordination ;
+    aigov:coverageLevel aigov:{level} ; dcterms:source src:approach-wiki ; aigov:citation "Test § {n}" .
+""" for n, (slug, level) in enumerate([("eu-ai-act", "Implicit"), ("us-eo-14110", "Governs"),
+                                      ("bletchley-declaration", "Conflicts"), ("oecd-ai-principles", "Silent"),
+                                      ("wh-voluntary-commitments", "Governs")]))
+
+
+def test_page_counts_computed_from_coverage_equal_their_queries_with_several_sources_per_cell(data_copy):
+    """The same where a topic has no reviewed claims, so each cell shows every
+    other source's claim: two sources on some cells, at different levels (the
+    first date then tied between two claims on one instrument)."""
+    from aigovkg.api import load
+
+    (data_copy / "claims" / "aigovkg" / "international-coordination.ttl").unlink()
+    (data_copy / "claims" / "second-source.ttl").write_text(SECOND_SOURCE, encoding="utf-8")
+    kg = load(data_copy)
+    rows = kg.results("topic-coverage", topic="international-coordination").records()
+    assert {r["sourceSlug"] for r in rows} == {"policy-window", "approach-wiki"}
+    assert len(rows) > len({r["instrument"] for r in rows})  # guard: some cells have two claims
+    assert len(kg.results("topic-primacy", topic="international-coordination")) == 2  # guard: a tie
+    assert _derived_equal_queries(kg) > 200
+
+
+def test_topic_pages_gathered_at_once_equal_each_page_gathered_alone(kg):
+    from aigovkg.model import topic_page, topic_pages
+
+    pages = topic_pages(kg)
+    assert len(pages) == 23
+    for slug, page in pages.items():
+        assert page == topic_page(kg, slug), slug
 
 
 def test_pages_count_later_regimes_as_the_query_does(kg):

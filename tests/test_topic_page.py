@@ -192,3 +192,23 @@ def test_a_sources_claims_show_the_page_that_published_them(kg):
     assert {r.evidence.listed_in for r in page.coverage} == {"International Coordination (Policy Window)"}
     text = render_topic(page, "markdown")
     assert text.count("Listed in: International Coordination (Policy Window)") == 26
+
+
+def test_page_json_is_what_asdict_gives(kg):
+    """``TopicPage.to_dict`` (one pass) gives what ``dataclasses.asdict`` with
+    lists for tuples and ISO dates gives, for every topic, on any day too."""
+    import dataclasses
+    import datetime as dt
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    pages = [topic_page(kg, t["slug"]) for t in kg.results("topics").records()]
+    pages.append(topic_page(kg, TOPIC, on="2025-01-01"))
+    for page in pages:
+        assert page.to_dict() == plain(dataclasses.asdict(page)), page.slug
+    assert any(page.on for page in pages) and all(page.to_dict()["coverage"] for page in pages[:1])

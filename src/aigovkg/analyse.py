@@ -96,11 +96,56 @@ def topic_graph(kg: KnowledgeGraph, *, source: str | None = None,
 def similarity_graph(vectors: Mapping[str, Mapping[str, float]], labels: Mapping[str, str],
                      instrument_labels: Mapping[str, str] | None = None) -> nx.Graph:
     """Topics linked by cosine similarity; every pair with anything in common
-    is linked, so the graph is marked dense (:func:`clusters` thins it)."""
+    is linked, so the graph is marked dense (:func:`clusters` thins it).
+
+    The same scores and drivers as :func:`similarity` pair by pair, computed a
+    topic at a time against all later topics with numpy (the pairs grow as
+    topics², so pair by pair in Python took minutes at 400 topics). The sums
+    are exact either way: every weight is a multiple of 1/2, so each product,
+    and each sum of them, is a dyadic number a double holds exactly in any
+    order; the square root, division and rounding then see the same numbers."""
+    import numpy as np
+
     graph = nx.Graph(dense=True)
-    for topic in sorted(vectors):
-        graph.add_node(topic, label=labels.get(topic, topic), kind="topic")
     topics = sorted(vectors)
+    for topic in topics:
+        graph.add_node(topic, label=labels.get(topic, topic), kind="topic")
+    keys = sorted({k for v in vectors.values() for k in v})  # index order is key order: ties go to the first key
+    if not topics or not keys:
+        return graph
+    column = {k: n for n, k in enumerate(keys)}
+    weights = np.zeros((len(topics), len(keys)))
+    assessed = np.zeros((len(topics), len(keys)))
+    for row, topic in enumerate(topics):
+        for key, weight in vectors[topic].items():
+            weights[row, column[key]] = weight
+            assessed[row, column[key]] = 1.0
+    if not all(float(w * 4).is_integer() for w in np.unique(weights)):
+        return _similarity_graph_by_pairs(graph, topics, vectors, instrument_labels)
+    squares = weights * weights
+    for a in range(len(topics) - 1):
+        rest = slice(a + 1, len(topics))
+        products = weights[rest] * weights[a]
+        dot = products.sum(axis=1)
+        norm = np.sqrt(squares[a] @ assessed[rest].T) * np.sqrt(squares[rest] @ assessed[a])
+        shared = (assessed[rest] @ assessed[a]).astype(int)
+        for offset in np.flatnonzero(norm != 0):
+            score = round(float(dot[offset]) / float(norm[offset]), 6)
+            if score > 0:
+                row = products[offset]
+                positive = np.flatnonzero(row > 0)
+                # The three largest shares, ties by key: a stable sort keeps key order among equals.
+                top = positive[np.argsort(-row[positive], kind="stable")[:3]]
+                drivers = [(instrument_labels or {}).get(keys[k], keys[k]) for k in top]
+                graph.add_edge(topics[a], topics[a + 1 + offset], weight=score, drivers=drivers,
+                               shared=int(shared[offset]))
+    return graph
+
+
+def _similarity_graph_by_pairs(graph: nx.Graph, topics: list[str], vectors: Mapping[str, Mapping[str, float]],
+                               instrument_labels: Mapping[str, str] | None) -> nx.Graph:
+    """Pair by pair with :func:`similarity`: for weights whose sums a double
+    may round differently in another order."""
     for i, a in enumerate(topics):
         for b in topics[i + 1 :]:
             score, contributions = similarity(vectors[a], vectors[b], top=3)

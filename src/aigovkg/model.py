@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aigovkg.api import KnowledgeGraph
@@ -285,10 +286,21 @@ class TopicPage:
     obligations: tuple[ObligationOn, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        """The page as plain JSON values: what ``dataclasses.asdict`` gives, with
+        lists for tuples and ISO dates (in one pass, without asdict's copies)."""
+        return _jsonable(self)
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _jsonable(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -324,6 +336,11 @@ def grouped_rows(kg: KnowledgeGraph, queries: Mapping[str, tuple[str, ...]], *,
 TOPIC_QUERIES = {name: ("topic",) for name in (
     "topic-coverage-summary", "topic-primacy", "topic-tensions", "topic-coverage", "topic-silent-regimes",
     "topic-references", "disagreements")}
+APPROACH_QUERIES = ("approach-evaluation", "approach-items", "approach-cruxes")
+#: What :func:`topic_pages` runs once for all topics: the rows that are not
+#: computed from the coverage rows (see :func:`derived_topic_rows`).
+TOPIC_PAGE_QUERIES = {name: ("topic",) for name in (
+    "topic", "topic-tensions", "topic-coverage", "disagreements", "topic-related", *APPROACH_QUERIES)}
 INSTRUMENT_QUERIES = {name: ("instrument",) for name in (
     "instrument-facts", "instrument-coverage", "instrument-tensions", "instrument-relations", "instrument-events",
     "obligations")}
@@ -383,7 +400,8 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
                similarity: nx.Graph | None = None,
                _rows: Rows | None = None,
                _topics: int | None = None,
-               _evidence: Mapping[str, Evidence] | None = None) -> TopicPage:
+               _evidence: Mapping[str, Evidence] | None = None,
+               _version: list[dict[str, Any]] | None = None) -> TopicPage:
     """Gather a topic page from the named queries. ``similarity`` is the topic
     similarity graph of the same view, when the caller already has it.
 
@@ -394,7 +412,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
     first instrument to address the topic among those adopted by then; and the
     obligations under the topic that applied that day (query ``obligations``)."""
     day = _day(on) if on is not None else None
-    found = kg.results("topic", topic=slug).records()
+    found = _rows["topic"] if _rows is not None and _rows.get("topic") else kg.results("topic", topic=slug).records()
     if not found:
         known = ", ".join(r["slug"] for r in kg.results("topics").records()) or "none"
         raise InputError(f"no topic {slug!r} in the graph (topics: {known})")
@@ -440,7 +458,8 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         for r in rows.get("disagreements", ())
     )
     topics = _topics if _topics is not None else len(kg.results("topics"))
-    related = _related(kg, topic["topic"], slug, source, similarity)
+    related = _related(kg, topic["topic"], slug, source, similarity,
+                       None if _rows is None else _rows.get("topic-related", []))
     related_note = (
         "None yet: the graph holds only this topic, so there is no other coverage pattern to compare it with."
         if topics < 2
@@ -449,7 +468,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         if source
         else "None: no other topic shares a coverage pattern with this one, and none is linked in the scheme."
     )
-    version = kg.results("dataset-version").records()
+    version = _version if _version is not None else kg.results("dataset-version").records()
     not_in_effect: tuple[NotInEffect, ...] = ()
     obligations: tuple[ObligationOn, ...] = ()
     if day is not None:
@@ -502,7 +521,7 @@ def topic_page(kg: KnowledgeGraph, slug: str, *, source: str | None = None,
         related_note=related_note,
         references=references,
         disagreements=disagreements,
-        evaluations=approach_evaluations(kg, slug),
+        evaluations=approach_evaluations(kg, slug, None if _rows is None else _rows),
         topics_in_graph=topics,
         data_version=version[0]["version"] if version else None,
         data_issued=version[0]["issued"] if version else None,
@@ -546,12 +565,15 @@ def document_tiers(kg: KnowledgeGraph) -> dict[str, str]:
     return {str(r["document"]): str(r["tierLabel"]) for r in kg.results("document-tiers").records()}
 
 
-def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluation, ...]:
-    """The approach evaluations of a topic, from three named queries."""
-    items = kg.results("approach-items", topic=slug).records()
-    cruxes = kg.results("approach-cruxes", topic=slug).records()
+def approach_evaluations(kg: KnowledgeGraph, slug: str, rows: Rows | None = None) -> tuple[ApproachEvaluation, ...]:
+    """The approach evaluations of a topic, from three named queries (their
+    rows for this topic when ``rows``, grouped as :func:`grouped_rows` does, has them)."""
+    if rows is None:
+        rows = {name: kg.results(name, topic=slug).records() for name in APPROACH_QUERIES}
+    items = rows.get("approach-items", [])
+    cruxes = rows.get("approach-cruxes", [])
     out = []
-    for e in kg.results("approach-evaluation", topic=slug).records():
+    for e in rows.get("approach-evaluation", []):
         mine = [i for i in items if i["evaluation"] == e["evaluation"]]
 
         def section(name: str, mine: list[dict[str, Any]] = mine) -> tuple[Rated, ...]:
@@ -580,21 +602,72 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str) -> tuple[ApproachEvaluat
 def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
                 evidence: Mapping[str, Evidence] | None = None) -> dict[str, TopicPage]:
     """Every topic's page (reviewed view), sharing one similarity graph and one
-    :func:`all_evidence` (``similarity``, ``evidence``, when the caller already has them)."""
+    :func:`all_evidence` (``similarity``, ``evidence``, when the caller already has them).
+
+    One gathering pass: each query behind the pages runs once for all topics
+    and its rows are grouped by topic (:data:`TOPIC_PAGE_QUERIES`); the
+    summary, first addressing, silent regimes and references are computed
+    from the coverage rows (:func:`derived_topic_rows`, the same rows as their
+    queries give, which a test checks), so no query runs per topic."""
     from aigovkg import analyse
 
     if similarity is None:
         similarity = analyse.topic_graph(kg)
-    rows = _topic_rows(kg, None, None)
+    rows = grouped_rows(kg, TOPIC_PAGE_QUERIES)
     topics = kg.results("topics").records()
+    version = kg.results("dataset-version").records()
     evidence = evidence if evidence is not None else all_evidence(kg)
-    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),
-                                  _topics=len(topics), _evidence=evidence)
-            for t in topics}
+    pages = {}
+    for t in topics:
+        mine = rows.get(t["topic"], {})
+        mine.update(derived_topic_rows(mine.get("topic-coverage", [])))
+        pages[t["slug"]] = topic_page(kg, t["slug"], similarity=similarity, _rows=mine, _topics=len(topics),
+                                      _evidence=evidence, _version=version)
+    return pages
+
+
+def derived_topic_rows(coverage: list[dict[str, Any]]) -> Rows:
+    """The rows of ``topic-coverage-summary``, ``topic-primacy``,
+    ``topic-silent-regimes`` and ``topic-references`` for one topic (reviewed
+    view), computed from its ``topic-coverage`` rows: the columns a page reads,
+    in the queries' order. The queries select the same claims (the reviewed
+    claim of each cell, else the other sources'), so one pass over them serves
+    all five; ``tests/test_queries.py`` checks them against the queries."""
+    if not coverage:
+        return {}
+    levels: dict[str, set[str]] = {}
+    for row in coverage:
+        levels.setdefault(row["level"], set()).add(row["instrument"])
+    summary = {"instruments": len({r["instrument"] for r in coverage}),
+               "governs": len(levels.get("governs", ())), "implicit": len(levels.get("implicit", ())),
+               "silentCount": len(levels.get("silent", ())), "conflicts": len(levels.get("conflicts", ())),
+               "notAssessed": len(levels.get("not-assessed", ()))}
+    dated = [r for r in coverage if r["level"] not in ("silent", "not-assessed")
+             and isinstance(r["dateAdopted"], dt.date)]
+    first = min((r["dateAdopted"] for r in dated), default=None)
+    primacy = {(r["instrument"], r["instrumentLabel"], r["dateAdopted"], r["level"], r["sourceName"]): None
+               for r in dated if r["dateAdopted"] == first}
+
+    def in_date_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        # The queries' ORDER BY (!BOUND(?dateAdopted)) ?dateAdopted ?instrumentLabel ?instrument ?sourceName
+        date = row["dateAdopted"]
+        return (date is None, date or dt.date.min, row["instrumentLabel"], row["instrument"], row["sourceName"])
+
+    return {
+        "topic-coverage-summary": [summary],
+        "topic-primacy": [dict(zip(("instrument", "instrumentLabel", "dateAdopted", "level", "sourceName"), key, strict=True))
+                          for key in sorted(primacy, key=lambda key: (key[1], key[0], key[4], key[3]))],
+        "topic-silent-regimes": [{k: r[k] for k in ("instrument", "instrumentLabel", "jurisdictionCode")}
+                                 for r in sorted(coverage, key=in_date_order) if r["level"] == "silent"],
+        "topic-references": [{k: r[k] for k in ("referenceCode", "instrument", "instrumentLabel", "citation")}
+                             for r in sorted((r for r in coverage if r["citation"] is not None),
+                                             key=lambda r: (*in_date_order(r), r["referenceCode"] is not None,
+                                                            r["referenceCode"] or "", r["citation"]))],
+    }
 
 
 def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None,
-             graph: nx.Graph | None) -> tuple[RelatedTopic, ...]:
+             graph: nx.Graph | None, linked: list[dict[str, Any]] | None = None) -> tuple[RelatedTopic, ...]:
     """Topics most similar by coverage pattern, then those linked in the scheme."""
     from aigovkg import analyse
 
@@ -605,7 +678,7 @@ def _related(kg: KnowledgeGraph, iri: str, slug: str, source: str | None,
         reason = (f"similar coverage: cosine {near.score:.2f} over the {near.shared} instruments assessed on both; "
                   f"driven by {', '.join(near.drivers)}")
         found.append(RelatedTopic(near.topic, near.topic.rsplit("/", 1)[-1], near.label, "similar", reason))
-    for row in kg.results("topic-related", topic=slug).records():
+    for row in linked if linked is not None else kg.results("topic-related", topic=slug).records():
         found.append(RelatedTopic(row["other"], row["otherSlug"], row["otherLabel"], row["relation"],
                                   f"{row['relation']} in the aigovkg topic scheme"))
     return tuple(found)

@@ -7,7 +7,7 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import markupsafe
@@ -15,7 +15,7 @@ import markupsafe
 from aigovkg._output import file_name
 from aigovkg._text import XML_FORBIDDEN, displayable
 from aigovkg.errors import InputError
-from aigovkg.model import TopicPage
+from aigovkg.model import Evidence, TopicPage
 from aigovkg.namespaces import curie
 
 if TYPE_CHECKING:
@@ -150,6 +150,128 @@ def _shown(value: object) -> object:
     return value
 
 
+# HTML fragments written per claim row: built in Python rather than by Jinja
+# macros (a macro call costs tens of microseconds; a site has hundreds of
+# thousands of rows). Each gives the markup its macro gave, character for
+# character; every value is escaped, and the template's ``finalize`` then
+# shows the characters XML cannot carry, as for any other value.
+_esc = markupsafe.escape
+
+
+@jinja2.pass_context
+def _link(context: jinja2.runtime.Context, folder: str, iri: str, label: object) -> markupsafe.Markup:
+    if context.get("links"):
+        return markupsafe.Markup(f'<a href="{_esc(context["root"])}{folder}/{_esc(iri.rsplit("/", 1)[-1])}.html">'
+                                 f"{_esc(label)}</a>")
+    return _esc(label)
+
+
+@jinja2.pass_context
+def ilink(context: jinja2.runtime.Context, iri: str, label: object) -> markupsafe.Markup:
+    """A link to an instrument's page (the label alone where pages do not link)."""
+    return _link(context, "instruments", iri, label)
+
+
+@jinja2.pass_context
+def tlink(context: jinja2.runtime.Context, iri: str, label: object) -> markupsafe.Markup:
+    """A link to a topic's page."""
+    return _link(context, "topics", iri, label)
+
+
+@jinja2.pass_context
+def jlink(context: jinja2.runtime.Context, iri: str, label: object) -> markupsafe.Markup:
+    """A link to a jurisdiction's page."""
+    return _link(context, "jurisdictions", iri, label)
+
+
+def doclink(d: Any) -> markupsafe.Markup:
+    """A document a claim rests on: its address, a link only if it is http(s), and its tier."""
+    url = weblink(d.url)
+    text = f'<a href="{_esc(url)}" rel="noopener noreferrer">{_esc(d.url)}</a>' if url else str(_esc(d.url))
+    if d.tier_label:
+        reproducing = f", reproducing {_esc(d.reproduces)}" if d.reproduces else ""
+        text += f' <span class="tier tier-{_esc(d.tier)}">({_esc(d.tier_label)}{reproducing})</span>'
+    return markupsafe.Markup(text)
+
+
+def evidence_block(e: Evidence | None, source: object) -> markupsafe.Markup:
+    """What a claim rests on, as a ``<details>`` block: verification, the text
+    read (with its tier) or the evidence and why the text was not read, the
+    pinpoint, quotes and note. Nothing for a claim without a record."""
+    if e is None:
+        return markupsafe.Markup("")
+    checked = e.checked_against
+    if checked:
+        how = ": checked against the text"
+        if e.checked_on:
+            day = e.checked_on.isoformat()
+            how += f' on <time datetime="{_esc(day)}">{_esc(day)}</time>'
+    elif e.evidence:
+        how = ": rests on evidence"
+    elif e.listed_in:
+        how = ": as the source published it"
+    elif e.level == "not-assessed":
+        how = ": not assessed"
+    else:
+        how = ""
+    parts = [f'<details class="evidence"><summary>{_esc(e.verification or "unverified")}{how}</summary>\n<dl>\n'
+             f"<dt>Source</dt><dd>{_esc(source)}</dd>\n"]
+    if e.listed_in:
+        parts.append(f"<dt>Listed in</dt><dd>{_esc(e.listed_in)}</dd>")
+    if e.pinpoint:
+        parts.append(f"<dt>Pinpoint</dt><dd>{_esc(e.pinpoint)}</dd>")
+    parts += [f"<dt>Quote</dt><dd><blockquote>{_esc(q)}</blockquote></dd>" for q in e.quotes]
+    parts += [f"<dt>Checked against</dt><dd>{doclink(d)}</dd>" for d in checked]
+    parts += [f"<dt>Evidence</dt><dd>{doclink(d)}</dd>" for d in e.evidence]
+    if e.not_checked_because:
+        parts.append(f"<dt>Text not read</dt><dd>{_esc(e.not_checked_because)}</dd>")
+    if e.searched_for:
+        parts.append(f"<dt>Searched for</dt><dd>{_esc(e.searched_for)}</dd>")
+    if e.note:
+        parts.append(f"<dt>Note</dt><dd>{_esc(e.note)}</dd>")
+    parts.append("</dl>\n</details>")
+    return markupsafe.Markup("".join(parts))
+
+
+# The same for Markdown and MDX pages: every value escaped with :func:`md`.
+@jinja2.pass_context
+def mlink(context: jinja2.runtime.Context, iri: str, label: object, kind: str) -> str:
+    """A link to the page of an instrument, topic or jurisdiction (``kind``:
+    its folder), or the label alone where pages do not link."""
+    ext = context.get("link_ext")
+    if ext:
+        return f"[{md(label)}]({context['root']}{kind}/{iri.rsplit('/', 1)[-1]}.{ext})"
+    return md(label)
+
+
+def mdoc(d: Any) -> str:
+    """A document a claim rests on, as Markdown: a link only if it is http(s), and its tier."""
+    url = weblink(d.url)
+    text = f"[{md(d.url)}]({mdurl(url)})" if url else md(d.url)
+    if d.tier_label:
+        text += f" ({md(d.tier_label)}{', reproducing ' + md(d.reproduces) if d.reproduces else ''})"
+    return text
+
+
+def mevidence(label: object, e: Evidence, source: object) -> str:
+    """One list item per claim, with what it rests on, one indented line each."""
+    lines = [f"- **{md(label)}** — {e.level}, {e.verification or 'unverified'}, per {md(source)}"
+             f"{', checked ' + e.checked_on.isoformat() if e.checked_on else ''}"
+             f"{'; pinpoint ' + md(e.pinpoint) if e.pinpoint else ''}.\n"]
+    if e.listed_in:
+        lines.append(f"  Listed in: {md(e.listed_in)}\n")
+    lines += [f"  Quote: “{md(q)}”\n" for q in e.quotes]
+    lines += [f"  Checked against: {mdoc(d)}\n" for d in e.checked_against]
+    lines += [f"  Evidence: {mdoc(d)}\n" for d in e.evidence]
+    if e.not_checked_because:
+        lines.append(f"  Text not read: {md(e.not_checked_because)}\n")
+    if e.searched_for:
+        lines.append(f"  Searched for: {md(e.searched_for)}\n")
+    if e.note:
+        lines.append(f"  Note: {md(e.note)}\n")
+    return "".join(lines)
+
+
 @cache
 def _environment(kind: str) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -169,6 +291,10 @@ def _environment(kind: str) -> jinja2.Environment:
     env.filters["field_name"] = field_name
     env.globals["plural"] = plural
     env.globals["lead"] = lead
+    if kind == "html":
+        env.globals.update(ilink=ilink, tlink=tlink, jlink=jlink, doclink=doclink, evidence_block=evidence_block)
+    else:
+        env.globals.update(mlink=mlink, mdoc=mdoc, mevidence=mevidence)
     return env
 
 

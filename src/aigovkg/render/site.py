@@ -71,15 +71,25 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
 def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """The pair the compare page opens on: the two instruments with the most
     topics that both have assessed (a claim with a level other than
-    not-assessed); ties go to the pair first in the instruments' order."""
-    assessed = [(i["slug"], {t for t, c in cells.get(_slug(i["instrument"]), {}).items() if c["level"] != "not-assessed"})
-                for i in instruments]
-    best: tuple[int, str, str] = (-1, "", "")
-    for n, (a, topics_a) in enumerate(assessed):
-        for b, topics_b in assessed[n + 1:]:
-            if len(topics_a & topics_b) > best[0]:
-                best = (len(topics_a & topics_b), a, b)
-    return best[1], best[2]
+    not-assessed); ties go to the pair first in the instruments' order.
+    Counted for all pairs at once as a product of 0/1 matrices (pair by pair,
+    1,000 instruments took 6 s)."""
+    import numpy as np
+
+    if len(instruments) < 2:
+        return "", ""
+    topics = sorted({t for row in cells.values() for t in row})
+    column = {t: n for n, t in enumerate(topics)}
+    assessed = np.zeros((len(instruments), max(len(topics), 1)), dtype=np.int64)
+    for n, i in enumerate(instruments):
+        for t, c in cells.get(_slug(i["instrument"]), {}).items():
+            if c["level"] != "not-assessed":
+                assessed[n, column[t]] = 1
+    shared = assessed @ assessed.T
+    shared[np.tril_indices(len(instruments))] = -1  # pairs (a, b) with a before b only
+    best = int(np.argmax(shared))  # the first maximum in row-major order: the first pair in the instruments' order
+    a, b = divmod(best, len(instruments))
+    return instruments[a]["slug"], instruments[b]["slug"]
 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
