@@ -303,7 +303,7 @@ BAD = [
     ("silent_regimes", {"topic": "x\" } DROP ALL ; {"}, "is not a topic slug"),
     ("run_query", {"name": "no-such-query"}, "no query named 'no-such-query'"),
     ("run_query", {"name": "topic-coverage", "params": {"topic": "x\" } DROP ALL ; {"}}, "is not a topic slug"),
-    ("run_query", {"name": "topic", "params": {}}, "parameter topic is required"),
+    ("run_query", {"name": "topic-regimes-since", "params": {"since": "2020-01-01"}}, "parameter topic is required"),
     ("run_query", {"name": "topic", "params": {"topik": "x"}}, "unknown parameter topik"),
     ("sparql", {"query": "DELETE WHERE { ?s ?p ?o }"}, "queries are read-only"),
     ("sparql", {"query": "LOAD <http://127.0.0.1:9/data.ttl>"}, "LOAD would fetch data from the network"),
