@@ -8,6 +8,7 @@ previous output untouched.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -189,15 +190,32 @@ def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     format is streamed from it to its file (the large benchmark graph's dumps
     are gigabytes each: none is held in memory whole)."""
     from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, canonical_graph, context, write
+    from aigovkg.export import SUFFIX, ExportFormat, canonical_graph, context, named_graph_sizes, write
 
     assert kg.loaded is not None
     canonical = canonical_graph(kg.loaded)
+    # The named graphs' text is made once (each making re-reads every file) for
+    # the N-Quads and TriG dumps, written one after the other, and the VoID's
+    # graph sizes; then dropped.
+    named: list[bytes] = []
+    last_named = [f for f in ExportFormat if f in (ExportFormat.NQUADS, ExportFormat.TRIG)][-1]
+    sizes = None
+    if canonical.named is not None:
+        make = canonical.named
+
+        def once() -> bytes:
+            if not named:
+                named.append(make())
+            return named[0]
+
+        canonical = dataclasses.replace(canonical, named=once)
     for fmt in ExportFormat:
         with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
             write(canonical, fmt, handle, files_of=kg.loaded.files_of)
+        if named and fmt is last_named:
+            sizes = named_graph_sizes(named.pop())
     del canonical
-    stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url))
+    stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url, sizes=sizes))
     stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
     if kg.loaded.data_dir.resolve() == resources.graph_dir().resolve():
         # The shipped graph's earlier releases, as published: one named graph each.

@@ -4,6 +4,7 @@ count comes from a named query over the same graph."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
@@ -41,8 +42,10 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=XSD_INT)
 
 
-def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None) -> list[ox.Triple]:
-    """Triples describing the dataset with VoID and DCAT."""
+def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None,
+             sizes: Mapping[str, int] | None = None) -> list[ox.Triple]:
+    """Triples describing the dataset with VoID and DCAT; ``sizes`` are the
+    named graphs' sizes (:func:`aigovkg.export.graph_sizes`), when the caller has them."""
     base = base_url.rstrip("/") + "/"
     ds = _n(DATASET)
     out: list[ox.Triple] = [
@@ -76,7 +79,7 @@ def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None) 
         add(DCAT + "mediaType", ox.Literal(MEDIA_TYPES[fmt]), dist)
     # The named graphs of the N-Quads and TriG dumps, each a subset of the dataset.
     if kg.loaded is not None and kg.loaded.files:
-        for name, size in graph_sizes(kg.loaded).items():
+        for name, size in (sizes if sizes is not None else graph_sizes(kg.loaded)).items():
             subset = _n(f"{DATASET}/named-graph/{name.rsplit('/graph/', 1)[-1].replace('/', '-')}")
             add(VOID + "subset", subset)
             add(str(RDF_TYPE.value), _n(VOID + "Dataset"), subset)
@@ -103,5 +106,6 @@ def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None) 
     return out
 
 
-def describe_turtle(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None) -> bytes:
-    return serialize(describe(kg, base_url=base_url, endpoint=endpoint), ExportFormat.TURTLE)
+def describe_turtle(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None,
+                    sizes: Mapping[str, int] | None = None) -> bytes:
+    return serialize(describe(kg, base_url=base_url, endpoint=endpoint, sizes=sizes), ExportFormat.TURTLE)

@@ -203,11 +203,16 @@ def graph_description(name: str) -> str:
 
 def graph_sizes(loaded: LoadedGraph) -> dict[str, int]:
     """How many triples each named graph of the dumps holds."""
-    sizes: dict[str, int] = {}
-    for line in named_quads(loaded).splitlines():
-        name = line.rsplit(b" ", 2)[-2].decode("utf-8")[1:-1]
+    return named_graph_sizes(named_quads(loaded))
+
+
+def named_graph_sizes(text: bytes) -> dict[str, int]:
+    """How many lines of N-Quads ``text`` (from :func:`named_quads`) each named graph holds."""
+    sizes: dict[bytes, int] = {}
+    for line in text.splitlines():
+        name = line.rsplit(b" ", 2)[-2]
         sizes[name] = sizes.get(name, 0) + 1
-    return dict(sorted(sizes.items()))
+    return dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items()))
 
 
 def named_quads(loaded: LoadedGraph) -> bytes:
