@@ -425,6 +425,169 @@ def child_build(data: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
+#: The build's stages, by the progress message that starts each (`aigovkg.build.build`).
+BUILD_STAGES = {"loading": "load", "validating": "validate", "topic pages": "gather",
+                "instrument and jurisdiction pages": "gather", "site": "render", "wiki": "render",
+                "dumps": "dumps", "ontology": "dumps"}
+#: The floor of each stage, and what it is.
+BUILD_FLOORS = {
+    "load": "Oxigraph's own Turtle parser loading the same files into a store (Store.bulk_load)",
+    "validate": "none measured: aigovkg's own time is counted as the floor (pySHACL and pyrudof are slower)",
+    "gather": "one SPARQL pass returning every claim with its topic, instrument, level and source, "
+              "grouped by topic and by instrument in Python",
+    "render": "minimal pages: each topic, instrument and jurisdiction page (site and wiki) and each topic's "
+              "Markdown and JSON as its rows' escaped values, one line per row, written to files",
+    "dumps": "Oxigraph's own serializers writing the same store in the same six formats",
+}
+
+
+def child_build_stages(data: Path) -> None:
+    """`aigovkg.build.build` in this process, each stage timed by its progress messages."""
+    from aigovkg.build import build
+
+    times: dict[str, float] = {}
+    current: list[Any] = [None, time.perf_counter()]
+
+    def progress(message: str) -> None:
+        stage = BUILD_STAGES.get(message)
+        if stage is None:  # a page's own message
+            return
+        now = time.perf_counter()
+        if current[0] is not None:
+            times[current[0]] = times.get(current[0], 0.0) + now - current[1]
+        current[:] = [stage, now]
+
+    out = Path(tempfile.mkdtemp(prefix="aigovkg-bench-stages-"))
+    try:
+        start = time.perf_counter()
+        summary = build(out / "site", data=data, progress=progress)
+        end = time.perf_counter()
+        times[current[0]] = times.get(current[0], 0.0) + end - current[1]  # the last stage and the swap
+        for stage, seconds in times.items():
+            _emit(f"build: {stage}", seconds)
+        _emit("build: total", end - start)
+        _emit("result", 0.0, triples=summary.triples, files=len(summary.files),
+              bytes=sum(p.stat().st_size for p in (out / "site").rglob("*") if p.is_file()))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+_ONE_PASS = """
+PREFIX aigov: <https://w3id.org/aigovkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?claim ?topic ?instrument ?level ?source WHERE {
+  ?claim a aigov:CoverageClaim ; aigov:topic ?topic ; aigov:instrument ?instrument ;
+         aigov:coverageLevel ?level ; dcterms:source ?source .
+}"""
+
+
+def child_build_floors(data: Path) -> None:
+    """The floor of each build stage, in one process (see BUILD_FLOORS)."""
+    import html
+
+    import pyoxigraph as ox
+
+    from aigovkg import resources
+    from aigovkg.export import PARSE_FORMAT, SUFFIX, ExportFormat
+
+    files = [resources.ontology_file(), *sorted(data.rglob("*.ttl"))]
+    store = ox.Store()
+
+    def load() -> None:
+        for path in files:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+
+    _timed("floor: load", load)
+
+    def gather() -> tuple[dict[str, list[tuple[str, ...]]], dict[str, list[tuple[str, ...]]]]:
+        by_topic: dict[str, list[tuple[str, ...]]] = {}
+        by_instrument: dict[str, list[tuple[str, ...]]] = {}
+        for solution in store.query(_ONE_PASS):
+            row = tuple(term.value for term in solution)
+            by_topic.setdefault(row[1], []).append(row)
+            by_instrument.setdefault(row[2], []).append(row)
+        return by_topic, by_instrument
+
+    by_topic, by_instrument = _timed("floor: gather", gather)
+    jurisdictions = [s[0].value for s in store.query(
+        "SELECT ?j WHERE { ?j a <https://w3id.org/aigovkg/ontology#Jurisdiction> }")]
+
+    with tempfile.TemporaryDirectory(prefix="aigovkg-bench-floors-") as folder:
+        root = Path(folder)
+
+        def render() -> None:
+            def page(rel: str, rows: list[tuple[str, ...]]) -> None:
+                path = root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>\n"
+                                        for row in rows), encoding="utf-8")
+
+            for n, rows in enumerate(by_topic.values()):
+                for rel in (f"topics/{n}.html", f"topics/{n}.md", f"topics/{n}.json", f"wiki/topics/{n}.mdx"):
+                    page(rel, rows)
+            for n, rows in enumerate(by_instrument.values()):
+                page(f"instruments/{n}.html", rows)
+                page(f"wiki/instruments/{n}.mdx", rows)
+            for n, iri in enumerate(jurisdictions):
+                page(f"jurisdictions/{n}.html", [(iri,)])
+                page(f"wiki/jurisdictions/{n}.mdx", [(iri,)])
+
+        _timed("floor: render", render)
+
+        def dumps() -> None:
+            for fmt in ExportFormat:
+                target = root / f"oxigraph.{SUFFIX[fmt]}"
+                if PARSE_FORMAT[fmt].supports_datasets:
+                    store.dump(target, format=PARSE_FORMAT[fmt])
+                else:
+                    store.dump(target, format=PARSE_FORMAT[fmt], from_graph=ox.DefaultGraph())
+                target.unlink()
+
+        _timed("floor: dumps", dumps)
+    _emit("result", 0.0, triples=len(store))
+
+
+def child_build_baseline(data: Path) -> None:
+    """The same stages with the aigovkg found first on PYTHONPATH (``--baseline-src``)."""
+    child_build_stages(data)
+
+
+def build_stage_table(report: dict[str, Any]) -> str:
+    """The build, stage by stage, beside each stage's floor measured in the
+    same run; the whole build beside the sum of the floors, and beside the
+    baseline's build when one was run."""
+    lines = ["| size | stage | aigovkg (s) | floor (s) | ratio to floor | floor |", "|---|---|---|---|---|---|"]
+    for size, entry in report["sizes"].items():
+        stages = entry.get("build_stages")
+        floors = entry.get("build_floors")
+        if not stages or not floors:
+            continue
+        label = f"{size} ({entry['triples']:,} triples)" if entry.get("triples") else size
+        ours, low = stages["median_seconds"], floors["median_seconds"]
+        total_floor = 0.0
+        for stage in ("load", "validate", "gather", "render", "dumps"):
+            a = ours.get(f"build: {stage}")
+            if a is None:
+                continue
+            f = low.get(f"floor: {stage}", a)  # no floor measured: the stage's own time
+            total_floor += f
+            shown = f"{f:.2f}" if f"floor: {stage}" in low else "—"
+            ratio = f"{a / f:.1f}×" if f"floor: {stage}" in low and f > 0 else "—"
+            lines.append(f"| {label} | {stage} | {a:.2f} | {shown} | {ratio} | {BUILD_FLOORS[stage]} |")
+        total = ours.get("build: total")
+        if total is not None:
+            lines.append(f"| {label} | **whole build** | {total:.2f} | {total_floor:.2f} | "
+                         f"{total / total_floor:.1f}× | the sum of the floors above |")
+            if stages.get("peak_mb"):
+                lines.append(f"| {label} | peak memory of the build (MB) | {stages['peak_mb']:.0f} | | | |")
+        baseline = entry.get("build_baseline")
+        if baseline and total is not None and baseline["median_seconds"].get("build: total"):
+            before = baseline["median_seconds"]["build: total"]
+            lines.append(f"| {label} | whole build, baseline {baseline['source']} | {before:.2f} | | "
+                         f"{before / total:.1f}× this build's time | peak {baseline['peak_mb']:.0f} MB |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------- parent
 
 def _has(module: str) -> bool:
@@ -435,9 +598,13 @@ def _has(module: str) -> bool:
 
 def run_child(tool: str, data: Path, timeout: float) -> dict[str, Any]:
     """One run of one tool in a fresh process: stage times and peak memory."""
+    env = None
+    if tool == "build-baseline":  # that checkout's package first
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ["AIGOVKG_BENCH_BASELINE_SRC"],
+                                                                          os.environ.get("PYTHONPATH")]))}
     with tempfile.NamedTemporaryFile("w+", suffix=".jsonl") as log:
         proc = subprocess.Popen([sys.executable, __file__, "--child", tool, str(data)], stdout=log,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
         deadline = time.monotonic() + timeout
         while True:
             pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
@@ -464,7 +631,8 @@ def run_child(tool: str, data: Path, timeout: float) -> dict[str, Any]:
 def measure(tool: str, data: Path, runs: int, timeout: float) -> dict[str, Any]:
     results = [run_child(tool, data, timeout) for _ in range(runs)]
     medians: dict[str, float] = {}
-    for stage in (*STAGES, *FLOORS.values()):
+    names = {name for r in results for name in r["stages"] if name.startswith(("build: ", "floor: "))}
+    for stage in (*STAGES, *FLOORS.values(), *sorted(names)):
         values = [r["stages"][stage]["seconds"] for r in results if stage in r["stages"]]
         if values:
             medians[stage] = statistics.median(values)
@@ -580,6 +748,12 @@ def floor_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _describe_src(src: Path) -> str:
+    """The baseline as its git commit names it, else its path."""
+    found = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 else str(src)
+
+
 def _size(name: str) -> tuple[int, int] | None:
     """A named size, or ``INSTRUMENTSxTOPICS`` (``400x50``)."""
     if name in SIZES:
@@ -611,6 +785,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the dumps and their floor per size (default: --runs)")
     parser.add_argument("--only-dumps", action="store_true",
                         help="measure only the dumps and their floor (with the load before them)")
+    parser.add_argument("--only-build-stages", action="store_true",
+                        help="measure only the build, stage by stage, beside each stage's floor")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="with --only-build-stages: also build with the aigovkg package in this src/ "
+                             "folder (an earlier checkout), in the same run")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "aigovkg-bench")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
@@ -620,7 +799,8 @@ def main(argv: list[str] | None = None) -> int:
         tool, data = args.child
         {"aigovkg": child_aigovkg, "plain": child_plain, "pyrudof": child_pyrudof,
          "pyrudof-parts": child_pyrudof_parts, "build": child_build, "disk": child_disk,
-         "dumps": child_dumps}[tool](Path(data))
+         "dumps": child_dumps, "build-stages": child_build_stages, "build-floors": child_build_floors,
+         "build-baseline": child_build_baseline}[tool](Path(data))
         return 0
     os.environ["AIGOVKG_BENCH_RUDOF_MEMORY"] = str(args.rudof_memory)
     sizes = {name: _size(name) for name in (s.strip() for s in args.sizes.split(",")) if name}
@@ -640,6 +820,17 @@ def main(argv: list[str] | None = None) -> int:
             synthesize(data, instruments=instruments, topics=topics, seed=42, overwrite=True)
         print(f"{size}: {instruments} instruments x {topics} topics in {data}", file=sys.stderr, flush=True)
         dumps_runs = args.runs if args.dumps_runs is None else args.dumps_runs
+        if args.only_build_stages:
+            stages = measure("build-stages", data, args.runs, args.timeout)
+            entry = {"instruments": instruments, "topics": topics, "triples": stages["result"].get("triples"),
+                     "build_stages": stages, "build_floors": measure("build-floors", data, args.runs, args.timeout)}
+            if args.baseline_src is not None:
+                os.environ["AIGOVKG_BENCH_BASELINE_SRC"] = str(args.baseline_src.resolve())
+                baseline = measure("build-baseline", data, args.runs, args.timeout)
+                entry["build_baseline"] = {**baseline, "source": _describe_src(args.baseline_src)}
+            report["sizes"][size] = entry
+            print(build_stage_table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
+            continue
         if args.only_dumps:
             ours = measure("dumps", data, dumps_runs, args.timeout)
             entry = {"instruments": instruments, "topics": topics, "triples": ours["result"].get("triples"),
@@ -675,9 +866,12 @@ def main(argv: list[str] | None = None) -> int:
         report["sizes"][size] = entry
         print(table({**report, "sizes": {size: entry}}), file=sys.stderr, flush=True)
     write_atomic(args.out, json.dumps(report, indent=2) + "\n")
-    if not args.only_dumps:
-        print(table(report))
-    print("\n" + floor_table(report))
+    if args.only_build_stages:
+        print(build_stage_table(report))
+    else:
+        if not args.only_dumps:
+            print(table(report))
+        print("\n" + floor_table(report))
     print(f"\nmachine: {report['machine']}\nresults: {args.out}")
     return 0
 
