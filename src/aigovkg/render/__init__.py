@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,14 @@ def md(text: object) -> str:
     """
     if text is None:
         return ""
-    flat = " ".join(str(text).split())
+    return _md(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _md(text: str) -> str:
+    """:func:`md` of a string, remembered: labels, levels and sources repeat on
+    every row of every page."""
+    flat = " ".join(text.split())
     escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
     return _MD_LEADING.sub(_escape_leading, escaped)
 
