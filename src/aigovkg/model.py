@@ -632,7 +632,9 @@ def derived_topic_rows(coverage: list[dict[str, Any]]) -> Rows:
     view), computed from its ``topic-coverage`` rows: the columns a page reads,
     in the queries' order. The queries select the same claims (the reviewed
     claim of each cell, else the other sources'), so one pass over them serves
-    all five; ``tests/test_queries.py`` checks them against the queries."""
+    all five, on a graph that passes the shapes (each instrument has a label
+    and one jurisdiction, each claim one level and source: the build validates
+    first); ``tests/test_queries.py`` checks them against the queries."""
     if not coverage:
         return {}
     levels: dict[str, set[str]] = {}
