@@ -168,14 +168,17 @@ def _derived_equal_queries(kg):
             queried = [{c: row[c] for c in columns} for row in mine.get(name, [])]
             assert derived.get(name, []) == queried, (name, topic["slug"])
             compared += len(queried)
-    return compared
+    matrix = kg.results("coverage-matrix").records()
+    assert model.coverage_matrix_rows(model.topic_page_rows(kg)) == matrix
+    return compared + len(matrix)
 
 
 def test_page_counts_and_lists_computed_from_coverage_equal_their_queries(kg):
     """The topic pages compute the summary, first addressing, silent regimes
     and references from the coverage rows: the same rows, in the same order,
-    as the four queries give, for every topic."""
-    assert _derived_equal_queries(kg) > 200
+    as the four queries give, for every topic; and the build computes the
+    coverage matrix from them, the same rows as its query."""
+    assert _derived_equal_queries(kg) > 900
 
 
 SECOND_SOURCE = """
@@ -206,7 +209,15 @@ def test_page_counts_computed_from_coverage_equal_their_queries_with_several_sou
     assert {r["sourceSlug"] for r in rows} == {"policy-window", "approach-wiki"}
     assert len(rows) > len({r["instrument"] for r in rows})  # guard: some cells have two claims
     assert len(kg.results("topic-primacy", topic="international-coordination")) == 2  # guard: a tie
-    assert _derived_equal_queries(kg) > 200
+    assert _derived_equal_queries(kg) > 900
+
+
+def test_derived_rows_equal_their_queries_on_a_synthetic_graph(tmp_path):
+    from aigovkg.api import load
+    from aigovkg.synth import synthesize
+
+    synthesize(tmp_path / "g", instruments=40, topics=6, seed=3)
+    assert _derived_equal_queries(load(tmp_path / "g")) > 400
 
 
 def test_topic_pages_gathered_at_once_equal_each_page_gathered_alone(kg):

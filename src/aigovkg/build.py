@@ -134,7 +134,7 @@ def build(
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
     from aigovkg import analyse
-    from aigovkg.model import all_evidence, subject_rows, topic_pages
+    from aigovkg.model import all_evidence, coverage_matrix_rows, subject_rows, topic_page_rows, topic_pages
     from aigovkg.render import page_name, render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
@@ -156,10 +156,13 @@ def build(
         progress("topic pages")
         # One coverage matrix for the topic similarity graph (the topic pages'
         # related topics, the site's picture), the compare page and the heatmap.
-        coverage = kg.results("coverage-matrix").records()
+        # It is computed from the topic pages' rows, gathered once for all topics.
+        topic_rows = topic_page_rows(kg)
+        coverage = coverage_matrix_rows(topic_rows)
         similarity = analyse.topic_graph(kg, rows=coverage)
         evidence = all_evidence(kg)  # what every claim rests on, for every kind of page
-        views = topic_pages(kg, similarity=similarity, evidence=evidence)  # gathered once, rendered by the site, the wiki and as Markdown / JSON
+        views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
+        del topic_rows
         progress("instrument and jurisdiction pages")
         rows = subject_rows(kg, evidence=evidence)  # likewise, for the site and the wiki
         progress("site")

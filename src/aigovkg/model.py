@@ -600,9 +600,11 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str, rows: Rows | None = None
 
 
 def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
-                evidence: Mapping[str, Evidence] | None = None) -> dict[str, TopicPage]:
+                evidence: Mapping[str, Evidence] | None = None,
+                rows: Mapping[str, Rows] | None = None) -> dict[str, TopicPage]:
     """Every topic's page (reviewed view), sharing one similarity graph and one
-    :func:`all_evidence` (``similarity``, ``evidence``, when the caller already has them).
+    :func:`all_evidence` (``similarity``, ``evidence``, when the caller already
+    has them) and :func:`topic_page_rows` (``rows``, likewise).
 
     One gathering pass: each query behind the pages runs once for all topics
     and its rows are grouped by topic (:data:`TOPIC_PAGE_QUERIES`); the
@@ -611,19 +613,45 @@ def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
     queries give, which a test checks), so no query runs per topic."""
     from aigovkg import analyse
 
+    rows = rows if rows is not None else topic_page_rows(kg)
     if similarity is None:
-        similarity = analyse.topic_graph(kg)
-    rows = grouped_rows(kg, TOPIC_PAGE_QUERIES)
+        similarity = analyse.topic_graph(kg, rows=coverage_matrix_rows(rows))
     topics = kg.results("topics").records()
     version = kg.results("dataset-version").records()
     evidence = evidence if evidence is not None else all_evidence(kg)
-    pages = {}
-    for t in topics:
-        mine = rows.get(t["topic"], {})
+    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),
+                                  _topics=len(topics), _evidence=evidence, _version=version)
+            for t in topics}
+
+
+def topic_page_rows(kg: KnowledgeGraph) -> dict[str, Rows]:
+    """The rows of every topic page (reviewed view), by topic IRI then query
+    name: :data:`TOPIC_PAGE_QUERIES` run once each and grouped, and the rows
+    :func:`derived_topic_rows` computes from them."""
+    rows = grouped_rows(kg, TOPIC_PAGE_QUERIES)
+    for mine in rows.values():
         mine.update(derived_topic_rows(mine.get("topic-coverage", [])))
-        pages[t["slug"]] = topic_page(kg, t["slug"], similarity=similarity, _rows=mine, _topics=len(topics),
-                                      _evidence=evidence, _version=version)
-    return pages
+    return rows
+
+
+_MATRIX = ("instrument", "instrumentLabel", "topic", "topicLabel", "level", "citation", "sourceSlug",
+           "verification", "claim")
+
+
+def coverage_matrix_rows(rows: Mapping[str, Rows]) -> list[dict[str, Any]]:
+    """The rows of ``coverage-matrix`` (reviewed view) computed from
+    :func:`topic_page_rows`: each claim of the topics' ``topic-coverage`` rows
+    once, with its topic's label, in the query's order. The two queries select
+    the same claims; on a graph that passes the shapes (one label per topic and
+    instrument, one level, citation and verification per claim) a claim is one
+    row of each. ``tests/test_queries.py`` checks them against the query."""
+    claims: dict[str, dict[str, Any]] = {}
+    for topic_rows in rows.values():
+        label = topic_rows["topic"][0]["label"] if topic_rows.get("topic") else None
+        for row in topic_rows.get("topic-coverage", ()):
+            if row["claim"] not in claims:
+                claims[row["claim"]] = {**{k: row.get(k) for k in _MATRIX}, "topicLabel": label}
+    return sorted(claims.values(), key=lambda r: (r["instrumentLabel"], r["topicLabel"], r["sourceSlug"], r["claim"]))
 
 
 def derived_topic_rows(coverage: list[dict[str, Any]]) -> Rows:
