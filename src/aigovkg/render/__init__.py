@@ -240,6 +240,37 @@ def evidence_block(e: Evidence | None, source: object) -> markupsafe.Markup:
     return markupsafe.Markup("".join(parts))
 
 
+_UNVERIFIED_HTML = ' <span class="muted">(unverified)</span>'
+
+
+@jinja2.pass_context
+def topic_coverage_rows(context: jinja2.runtime.Context, coverage: Any, by_source: bool) -> markupsafe.Markup:
+    """The rows of a topic page's coverage table, one ``<tr>`` a line: the
+    instrument, jurisdiction, level, citation with what the claim rests on,
+    and (without a source) the source. One call per table, not per row."""
+    rows = []
+    for r in coverage:
+        row = (f'<tr id="claim-{_esc(r.instrument.rsplit("/", 1)[-1])}"><td>{_link(context, "instruments", r.instrument, r.label)}'
+               f'</td><td>{_esc(r.jurisdiction)}</td><td class="level-{_esc(r.level)}">{_esc(r.level)}</td>'
+               f'<td>{_esc(r.citation or "—")}{evidence_block(r.evidence, r.source)}</td>')
+        if not by_source:
+            row += f"<td>{_esc(r.source)}{_UNVERIFIED_HTML if r.verification == 'unverified' else ''}</td>"
+        rows.append(row + "</tr>\n")
+    return markupsafe.Markup("".join(rows))
+
+
+@jinja2.pass_context
+def instrument_coverage_rows(context: jinja2.runtime.Context, coverage: Any,
+                             evidence: Any) -> markupsafe.Markup:
+    """The rows of an instrument page's coverage table (every source's claims)."""
+    return markupsafe.Markup("".join(
+        f'<tr id="claim-{_esc(c["topicSlug"])}-{_esc(c["sourceSlug"])}"><td>{_link(context, "topics", c["topic"], c["topicLabel"])}'
+        f'</td><td class="level-{_esc(c["level"])}">{_esc(c["level"])}</td><td>{_esc(c["citation"] or "—")}'
+        f'{evidence_block(evidence.get(c["claim"]), c["sourceName"])}</td><td>{_esc(c["sourceName"])} '
+        f'<span class="muted">({_esc(c["verification"])})</span></td></tr>\n'
+        for c in coverage))
+
+
 # The same for Markdown and MDX pages: every value escaped with :func:`md`.
 @jinja2.pass_context
 def mlink(context: jinja2.runtime.Context, iri: str, label: object, kind: str) -> str:
@@ -279,6 +310,28 @@ def mevidence(label: object, e: Evidence, source: object) -> str:
     return "".join(lines)
 
 
+@jinja2.pass_context
+def md_topic_coverage_rows(context: jinja2.runtime.Context, coverage: Any, by_source: bool) -> str:
+    """The rows of a topic page's coverage table in Markdown, one a line."""
+    rows = []
+    for r in coverage:
+        row = (f"| {mlink(context, r.instrument, r.label, 'instruments')} | {md(r.jurisdiction)} | {r.level} | "
+               f"{md(r.citation or '—')} |")
+        if not by_source:
+            row += f" {md(r.source)}{' (unverified)' if r.verification == 'unverified' else ''} |"
+        rows.append(row + "\n")
+    return "".join(rows)
+
+
+@jinja2.pass_context
+def md_instrument_coverage_rows(context: jinja2.runtime.Context, coverage: Any) -> str:
+    """The rows of an instrument page's coverage table in Markdown, one a line."""
+    return "".join(
+        f"| {mlink(context, c['topic'], c['topicLabel'], 'topics')} | {c['level']} | {md(c['citation'] or '—')} | "
+        f"{md(c['sourceName'])} ({c['verification'] or 'unverified'}) |\n"
+        for c in coverage)
+
+
 @cache
 def _environment(kind: str) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -299,9 +352,11 @@ def _environment(kind: str) -> jinja2.Environment:
     env.globals["plural"] = plural
     env.globals["lead"] = lead
     if kind == "html":
-        env.globals.update(ilink=ilink, tlink=tlink, jlink=jlink, doclink=doclink, evidence_block=evidence_block)
+        env.globals.update(ilink=ilink, tlink=tlink, jlink=jlink, doclink=doclink, evidence_block=evidence_block,
+                           topic_coverage_rows=topic_coverage_rows, instrument_coverage_rows=instrument_coverage_rows)
     else:
-        env.globals.update(mlink=mlink, mdoc=mdoc, mevidence=mevidence)
+        env.globals.update(mlink=mlink, mdoc=mdoc, mevidence=mevidence, md_topic_coverage_rows=md_topic_coverage_rows,
+                           md_instrument_coverage_rows=md_instrument_coverage_rows)
     return env
 
 
