@@ -170,7 +170,10 @@ def _derived_equal_queries(kg):
             compared += len(queried)
     matrix = kg.results("coverage-matrix").records()
     assert model.coverage_matrix_rows(model.topic_page_rows(kg)) == matrix
-    return compared + len(matrix)
+    _evidence, by_instrument = model.claims_gathered(kg)
+    queried = model.grouped_rows(kg, {"instrument-coverage": ("instrument",)})
+    assert by_instrument == {iri: rows["instrument-coverage"] for iri, rows in queried.items()}
+    return compared + len(matrix) + sum(len(rows) for rows in by_instrument.values())
 
 
 def test_page_counts_and_lists_computed_from_coverage_equal_their_queries(kg):

@@ -134,7 +134,13 @@ def build(
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description."""
     from aigovkg import analyse
-    from aigovkg.model import all_evidence, coverage_matrix_rows, subject_rows, topic_page_rows, topic_pages
+    from aigovkg.model import (
+        claims_gathered,
+        coverage_matrix_rows,
+        subject_rows,
+        topic_page_rows,
+        topic_pages,
+    )
     from aigovkg.render import page_name, render_topic
     from aigovkg.render.site import write_site
     from aigovkg.render.wiki import write_wiki
@@ -160,11 +166,14 @@ def build(
         topic_rows = topic_page_rows(kg)
         coverage = coverage_matrix_rows(topic_rows)
         similarity = analyse.topic_graph(kg, rows=coverage)
-        evidence = all_evidence(kg)  # what every claim rests on, for every kind of page
+        # What every claim rests on, for every kind of page, and the instrument
+        # pages' coverage rows: one reading of every claim.
+        evidence, by_instrument = claims_gathered(kg)
         views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
         del topic_rows
         progress("instrument and jurisdiction pages")
-        rows = subject_rows(kg, evidence=evidence)  # likewise, for the site and the wiki
+        rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
+        del by_instrument
         progress("site")
         pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
                            progress=progress)

@@ -370,11 +370,43 @@ def all_evidence(kg: KnowledgeGraph) -> dict[str, Evidence]:
     return claim_evidence(kg.results("claim-evidence").records())
 
 
-def subject_rows(kg: KnowledgeGraph, *, evidence: Mapping[str, Evidence] | None = None) -> SubjectRows:
+def subject_rows(kg: KnowledgeGraph, *, evidence: Mapping[str, Evidence] | None = None,
+                 coverage: Mapping[str, list[dict[str, Any]]] | None = None) -> SubjectRows:
     """Gather the instrument and jurisdiction pages' rows, each query run once;
-    ``evidence`` is :func:`all_evidence`, when the caller already has it."""
-    return SubjectRows(grouped_rows(kg, INSTRUMENT_QUERIES), grouped_rows(kg, JURISDICTION_QUERIES),
+    ``evidence`` and ``coverage`` are what :func:`claims_gathered` gives, when
+    the caller already has them (``instrument-coverage`` then does not run)."""
+    queries = {name: columns for name, columns in INSTRUMENT_QUERIES.items()
+               if coverage is None or name != "instrument-coverage"}
+    instruments = grouped_rows(kg, queries)
+    for iri, rows in (coverage or {}).items():
+        instruments.setdefault(iri, {})["instrument-coverage"] = rows
+    return SubjectRows(instruments, grouped_rows(kg, JURISDICTION_QUERIES),
                        evidence if evidence is not None else all_evidence(kg))
+
+
+_INSTRUMENT_COVERAGE = ("instrument", "topic", "topicSlug", "topicLabel", "level", "citation", "sourceSlug",
+                        "sourceName", "confidence", "verification", "claim")
+
+
+def claims_gathered(kg: KnowledgeGraph) -> tuple[dict[str, Evidence], dict[str, list[dict[str, Any]]]]:
+    """What every claim rests on (:func:`all_evidence`) and every instrument's
+    ``instrument-coverage`` rows, by instrument IRI, from one run of
+    ``claim-evidence``: each claim once, with its topic's notation and label,
+    in the query's order. On a graph that passes the shapes (one level,
+    citation, confidence and verification per claim, one notation and label
+    per topic and source) they are the query's rows, which a test checks."""
+    rows = kg.results("claim-evidence").records()
+    topics = {t["topic"]: t for t in kg.results("topics").records()}
+    claims: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        topic = topics.get(row["topic"])
+        if topic is not None and row["sourceName"] is not None and row["claim"] not in claims:
+            claims[row["claim"]] = {**{k: row.get(k) for k in _INSTRUMENT_COVERAGE},
+                                    "topicSlug": topic["slug"], "topicLabel": topic["label"]}
+    by_instrument: dict[str, list[dict[str, Any]]] = {}
+    for claim in sorted(claims.values(), key=lambda c: (c["instrument"], c["topicLabel"], c["sourceSlug"], c["claim"])):
+        by_instrument.setdefault(claim["instrument"], []).append(claim)
+    return claim_evidence(rows), by_instrument
 
 
 def _topic_rows(kg: KnowledgeGraph, slug: str | None, source: str | None) -> dict[str, Rows]:
