@@ -80,11 +80,11 @@ def test_progress_goes_to_stderr_only_when_asked(tmp_path: Path):
     assert muted.stderr == ""
 
 
-def test_a_build_runs_the_coverage_matrix_once_not_once_per_use(tmp_path: Path, monkeypatch):
+def test_a_build_reads_each_query_once_not_once_per_use(tmp_path: Path, monkeypatch):
     """One coverage matrix feeds the similarity graph of the topic pages (drawn
     as the site's topic network), the compare page and the heatmap: it is
-    queried once per build (it was four times, then twice), and the pictures
-    are the same."""
+    made once per build (it was queried four times, then twice, then once; it
+    is now computed from the topic pages' rows), and the pictures are the same."""
     import io
     from collections import Counter
 
@@ -107,8 +107,14 @@ def test_a_build_runs_the_coverage_matrix_once_not_once_per_use(tmp_path: Path, 
     monkeypatch.setattr(KnowledgeGraph, "results", counted)
     monkeypatch.setattr(analyse, "similarity_graph", counted_similarity)
     build(tmp_path / "site")
-    assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (1, 1, 1)
-    assert runs["claim-evidence"] == 1  # what every claim rests on: one query for topic, instrument and compare pages
+    # The coverage matrix is computed from the topic pages' coverage rows, and
+    # the instrument pages' from what every claim rests on: one reading of each.
+    assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (0, 1, 1)
+    assert (runs["claim-evidence"], runs["instrument-coverage"]) == (1, 0)
+    # No query runs per topic: each behind the topic pages runs once for all of them.
+    assert all(runs[name] == 1 for name in ("topic", "topic-related", "approach-evaluation", "approach-items",
+                                            "approach-cruxes", "topic-tensions", "disagreements")), runs
+    assert runs["topic-primacy"] == runs["topic-coverage-summary"] == 0
     # `aigovkg site`, which gathers its topic pages itself, shares the similarity graph likewise.
     runs.clear()
     build_site(tmp_path / "site-only")
