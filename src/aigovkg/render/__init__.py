@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
@@ -221,23 +222,32 @@ def evidence_block(e: Evidence | None, source: object) -> markupsafe.Markup:
         how = ": not assessed"
     else:
         how = ""
+    shown = {"text": _esc, "quote": lambda q: f"<blockquote>{_esc(q)}</blockquote>", "document": doclink}
     parts = [f'<details class="evidence"><summary>{_esc(e.verification or "unverified")}{how}</summary>\n<dl>\n'
              f"<dt>Source</dt><dd>{_esc(source)}</dd>\n"]
-    if e.listed_in:
-        parts.append(f"<dt>Listed in</dt><dd>{_esc(e.listed_in)}</dd>")
-    if e.pinpoint:
-        parts.append(f"<dt>Pinpoint</dt><dd>{_esc(e.pinpoint)}</dd>")
-    parts += [f"<dt>Quote</dt><dd><blockquote>{_esc(q)}</blockquote></dd>" for q in e.quotes]
-    parts += [f"<dt>Checked against</dt><dd>{doclink(d)}</dd>" for d in checked]
-    parts += [f"<dt>Evidence</dt><dd>{doclink(d)}</dd>" for d in e.evidence]
-    if e.not_checked_because:
-        parts.append(f"<dt>Text not read</dt><dd>{_esc(e.not_checked_because)}</dd>")
-    if e.searched_for:
-        parts.append(f"<dt>Searched for</dt><dd>{_esc(e.searched_for)}</dd>")
-    if e.note:
-        parts.append(f"<dt>Note</dt><dd>{_esc(e.note)}</dd>")
+    parts += [f"<dt>{heading}</dt><dd>{shown[kind](value)}</dd>" for heading, kind, value in _grounds(e, pinpoint=True)]
     parts.append("</dl>\n</details>")
     return markupsafe.Markup("".join(parts))
+
+
+def _grounds(e: Evidence, *, pinpoint: bool) -> Iterator[tuple[str, str, Any]]:
+    """What a claim rests on beyond its level and verification, in the order
+    every page gives it: (heading, kind of value, value), the kind ``text``,
+    ``quote`` or ``document``; the pinpoint among them where ``pinpoint``."""
+    if e.listed_in:
+        yield "Listed in", "text", e.listed_in
+    if pinpoint and e.pinpoint:
+        yield "Pinpoint", "text", e.pinpoint
+    for quote in e.quotes:
+        yield "Quote", "quote", quote
+    for document in e.checked_against:
+        yield "Checked against", "document", document
+    for document in e.evidence:
+        yield "Evidence", "document", document
+    for heading, value in (("Text not read", e.not_checked_because), ("Searched for", e.searched_for),
+                           ("Note", e.note)):
+        if value:
+            yield heading, "text", value
 
 
 _UNVERIFIED_HTML = ' <span class="muted">(unverified)</span>'
@@ -296,17 +306,8 @@ def mevidence(label: object, e: Evidence, source: object) -> str:
     lines = [f"- **{md(label)}** — {e.level}, {e.verification or 'unverified'}, per {md(source)}"
              f"{', checked ' + e.checked_on.isoformat() if e.checked_on else ''}"
              f"{'; pinpoint ' + md(e.pinpoint) if e.pinpoint else ''}.\n"]
-    if e.listed_in:
-        lines.append(f"  Listed in: {md(e.listed_in)}\n")
-    lines += [f"  Quote: “{md(q)}”\n" for q in e.quotes]
-    lines += [f"  Checked against: {mdoc(d)}\n" for d in e.checked_against]
-    lines += [f"  Evidence: {mdoc(d)}\n" for d in e.evidence]
-    if e.not_checked_because:
-        lines.append(f"  Text not read: {md(e.not_checked_because)}\n")
-    if e.searched_for:
-        lines.append(f"  Searched for: {md(e.searched_for)}\n")
-    if e.note:
-        lines.append(f"  Note: {md(e.note)}\n")
+    shown = {"text": md, "quote": lambda q: f"“{md(q)}”", "document": mdoc}
+    lines += [f"  {heading}: {shown[kind](value)}\n" for heading, kind, value in _grounds(e, pinpoint=False)]
     return "".join(lines)
 
 
