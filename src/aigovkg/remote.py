@@ -213,7 +213,7 @@ class RemoteEngine:
         except SyntaxError as exc:  # parsing is lazy: errors may surface while reading rows
             raise QueryError(f"{self.endpoint}: malformed or truncated results: {exc}") from None
         self._check_complete(answer, len(table.rows), "rows")
-        return table
+        return _canonical_booleans(table)
 
     def ask(self, text: str, *, timeout: float | None = None) -> bool:
         result, _answer = self._results(text, self._deadline(timeout))
@@ -234,3 +234,21 @@ class RemoteEngine:
         self._check_complete(answer, len(triples), "triples")
         self._check_triples_complete(len(triples), deadline)
         return triples
+
+
+_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_CANONICAL_BOOLEAN = {"1": ox.Literal("true", datatype=_BOOLEAN), "0": ox.Literal("false", datatype=_BOOLEAN)}
+
+
+def _canonical_booleans(table: ResultTable) -> ResultTable:
+    """Booleans in their canonical form: Virtuoso writes xsd:boolean true as "1"
+    (the same value, another lexical form), the embedded engine as "true"."""
+    def canonical(term: Any) -> Any:
+        if isinstance(term, ox.Literal) and term.datatype == _BOOLEAN:
+            return _CANONICAL_BOOLEAN.get(term.value, term)
+        return term
+
+    if not any(isinstance(t, ox.Literal) and t.datatype == _BOOLEAN and t.value in _CANONICAL_BOOLEAN
+               for row in table.rows for t in row):
+        return table
+    return ResultTable(table.columns, tuple(tuple(canonical(t) for t in row) for row in table.rows))
