@@ -227,8 +227,8 @@ def test_virtuoso_push_is_never_seen_half_done(virtuoso, kg, data_copy):
 
 
 PARITY = "https://example.org/graphs/parity"
-# Named queries whose rows Virtuoso 7.2 gets wrong, with what it does; README: "Remote stores".
-VIRTUOSO_WRONG = {
+# Named queries that Virtuoso 7.2 refuses, with its error and why; README: "Remote stores".
+VIRTUOSO_REFUSES = {
     "instruments-in-effect": "SQ200: its cost model overflows its stack on the FILTER NOT EXISTS inside an "
                              "OPTIONAL (without it, it answers wrongly: BOUND() of an unbound BIND variable is true)",
     "obligations": "SQ156: it cannot compile IF() over aggregates",
@@ -253,7 +253,7 @@ def test_every_named_query_gives_the_same_rows_on_virtuoso(virtuoso, kg):
             try:
                 far = remote.results(named.name, **params)
             except QueryError as error:
-                assert named.name in VIRTUOSO_WRONG and VIRTUOSO_WRONG[named.name][:5] in str(error)
+                assert named.name in VIRTUOSO_REFUSES and VIRTUOSO_REFUSES[named.name][:5] in str(error)
                 differ.append(named.name)
                 continue
             ordered = "ORDER BY" in named.text.upper()
@@ -261,8 +261,8 @@ def test_every_named_query_gives_the_same_rows_on_virtuoso(virtuoso, kg):
             if far.columns != local.columns or (a if ordered else sorted(a)) != (b if ordered else sorted(b)):
                 differ.append(named.name)
     assert compared == 62
-    assert differ == sorted(VIRTUOSO_WRONG)
-    for name, why in VIRTUOSO_WRONG.items():
+    assert differ == sorted(VIRTUOSO_REFUSES)
+    for name, why in VIRTUOSO_REFUSES.items():
         refused = run_cli("query", name, "--endpoint", virtuoso.query, "--graph", PARITY, "-p", "on=2025-01-01")
         assert refused.returncode == 2 and "Traceback" not in refused.stderr and why[:5] in refused.stderr
 
