@@ -33,6 +33,8 @@ from run import SIZES, _sample_params, _size, machine  # noqa: E402
 
 GRAPH = "urn:aigovkg:benchmark"
 PASSWORD = "dba"  # a database of its own, on 127.0.0.1 only, removed afterwards
+# The one virtuoso.ini of the benchmark and of tests/test_virtuoso.py (which fills in its own
+# sizes: the 10,000-row limit, 10,000 buffers).
 INI = """\
 [Database]
 DatabaseFile = {d}/virtuoso.db
@@ -40,6 +42,7 @@ ErrorLogFile = {d}/virtuoso.log
 LockFile = {d}/virtuoso.lck
 TransactionFile = {d}/virtuoso.trx
 xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
 FileExtend = 200
 MaxCheckpointRemap = 2000
 Striping = 0
@@ -53,19 +56,21 @@ Striping = 0
 
 [Parameters]
 ServerPort = 127.0.0.1:{sql}
-ServerThreads = 4
-CheckpointInterval = 0
-; Virtuoso's advice for a machine with 4 GB for it: 340,000 buffers of 8 KB.
+ServerThreads = {threads}
+CheckpointInterval = {checkpoint}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 DirsAllowed = ., {d}
+; Readers must see a push whole: at Virtuoso's default READ COMMITTED (2) a count that runs
+; while the swap commits can see part of each version (1 in 24 pushes here); at REPEATABLE
+; READ (4) none of 84 did. README: "Remote stores".
 DefaultIsolation = 4
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}
 ServerRoot = {d}
-ServerThreads = 4
-MaxClientConnections = 4
+ServerThreads = {threads}
+MaxClientConnections = {threads}
 EnabledDavVSP = 0
 
 [SPARQL]
@@ -87,8 +92,10 @@ def _isql(sql_port: int, statement: str, timeout: float) -> None:
 
 def _start(folder: Path, *, limit: int, max_rows: int, buffers: int) -> tuple[subprocess.Popen, int, str]:
     sql, http = _port(), _port()
-    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=sql, http=http, limit=limit, max_rows=max_rows,
-                                                    buffers=buffers, dirty=buffers * 3 // 4))
+    # No checkpoints while it runs: the database is thrown away afterwards.
+    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=sql, http=http, threads=4, checkpoint=0,
+                                                    limit=limit, max_rows=max_rows, buffers=buffers,
+                                                    dirty=buffers * 3 // 4))
     process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
                                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{http}/sparql"
@@ -115,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=60,
                         help="seconds: Virtuoso's MaxQueryExecutionTime, and the client's deadline plus 30")
     parser.add_argument("--max-rows", type=int, default=1_000_000, help="Virtuoso's ResultSetMaxRows")
-    parser.add_argument("--buffers", type=int, default=340_000, help="Virtuoso's NumberOfBuffers (8 KB each)")
+    parser.add_argument("--buffers", type=int, default=340_000,
+                        help="Virtuoso's NumberOfBuffers (8 KB each; its advice for 4 GB given to it)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "aigovkg-bench")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "virtuoso.json")
     args = parser.parse_args(argv)

@@ -40,48 +40,18 @@ pytestmark = [pytest.mark.virtuoso,
 PASSWORD = "Virt-t3st-Pa55"  # the dba password, set by the fixture
 GRAPH = "https://example.org/graphs/aigovkg"
 BIG = "urn:test:rows"
-INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "virtuoso.py"
 
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
 
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-ServerThreads = 10
-CheckpointInterval = 60
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-DirsAllowed = ., {d}
-; Readers must see a push whole: at Virtuoso's default READ COMMITTED (2) a count that runs
-; while the swap commits can see part of each version (1 in 24 pushes here); at REPEATABLE
-; READ (4) none of 84 did. README: "Remote stores".
-DefaultIsolation = 4
+def _bench():
+    """benchmarks/virtuoso.py, whose virtuoso.ini the fixture shares."""
+    import importlib.util
 
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}
-ServerThreads = 10
-MaxClientConnections = 10
-EnabledDavVSP = 0
-
-[SPARQL]
-ResultSetMaxRows = 10000
-MaxQueryExecutionTime = 60
-"""
+    spec = importlib.util.spec_from_file_location("bench_virtuoso", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
 
 
 @dataclass(frozen=True)
@@ -103,7 +73,8 @@ class Virtuoso:
 def virtuoso(tmp_path_factory) -> Iterator[Virtuoso]:
     folder = tmp_path_factory.mktemp("virtuoso")
     sql, http = st.closed_port(), st.closed_port()
-    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=sql, http=http))
+    (folder / "virtuoso.ini").write_text(_bench().INI.format(d=folder, sql=sql, http=http, threads=10, checkpoint=60,
+                                                             buffers=10_000, dirty=6_000, max_rows=10_000, limit=60))
     process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
                                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Virtuoso(f"http://127.0.0.1:{http}", sql, folder)
@@ -271,8 +242,7 @@ def test_the_virtuoso_benchmark_runs_every_query_on_both(tmp_path):
     # Not a timing test: the script starts its own Virtuoso, loads a small synthetic graph with
     # Virtuoso's loader, runs every named query on both engines and writes its JSON and table.
     out = tmp_path / "virtuoso.json"
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "virtuoso.py"
-    result = subprocess.run([sys.executable, str(script), "--size", "small", "--workdir", str(tmp_path / "work"),
+    result = subprocess.run([sys.executable, str(BENCHMARK), "--size", "small", "--workdir", str(tmp_path / "work"),
                              "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
