@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import html.parser
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -259,3 +260,29 @@ def test_mdx_pages_with_hostile_text_compile(page: TopicPage, tmp_path: Path):
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert not failures and result.returncode == 0, failures[:3]
     assert result.stdout.count("ok ") == len(files)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@pytest.mark.reliability("Random JSON values (hypothesis, 300 examples: nested dicts, lists, tuples, any text, "
+                         "ints, floats with NaN and infinities, booleans, null)",
+                         "the topic pages' JSON writer gives json.dumps(indent=2, ensure_ascii=False)'s text")
+def test_json_writer_matches_the_standard_library():
+    from aigovkg._json import dumps
+
+    @FAST
+    @given(value=json_values)
+    def check(value: object) -> None:
+        assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+    check()
+    with pytest.raises(TypeError):
+        dumps({1: "a"})
+    with pytest.raises(TypeError):
+        dumps({"a": {1, 2}})

@@ -1,0 +1,70 @@
+"""Indented JSON, written faster than the standard library's indented encoder.
+
+``json.dumps(value, indent=2, ensure_ascii=False)`` takes the pure-Python
+encoder whenever ``indent`` is set (CPython 3.11 has no C path for it): a
+generator per nesting level and a call per token. On the medium benchmark
+graph the build's 200 topic JSON pages took about 10 s of it. :func:`dumps`
+gives the same text for the values a page holds (dicts with string keys,
+lists, tuples, strings, ints, floats, booleans, None), writing each string
+with the standard library's C string encoder; a test checks it against
+``json.dumps`` on generated values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# The C string encoder json.dumps(ensure_ascii=False) uses (pure Python when
+# the C accelerator is missing: the same text).
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_float = json.encoder.JSONEncoder().iterencode  # the standard text of a float (nan, inf included)
+
+
+def dumps(value: Any, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=False)``, faster; a value
+    of another type than JSON's raises TypeError, as ``json.dumps`` does."""
+    parts: list[str] = []
+    _write(value, parts, "\n", " " * indent)
+    return "".join(parts)
+
+
+def _write(value: Any, out: list[str], newline: str, step: str) -> None:
+    if isinstance(value, str):
+        out.append(_string(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append("".join(_float(value)))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + step
+        first = True
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str here, not {type(key).__name__}")
+            out.append(("{" if first else ",") + inner + _string(key) + ": ")
+            first = False
+            _write(item, out, inner, step)
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + step
+        first = True
+        for item in value:
+            out.append(("[" if first else ",") + inner)
+            first = False
+            _write(item, out, inner, step)
+        out.append(newline + "]")
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
