@@ -17,7 +17,7 @@ from typing import Any
 
 # The C string encoder json.dumps(ensure_ascii=False) uses (pure Python when
 # the C accelerator is missing: the same text).
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 _float = json.encoder.JSONEncoder().iterencode  # the standard text of a float (nan, inf included)
 
 
