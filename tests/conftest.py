@@ -82,6 +82,11 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_ten_thousand_deep_nesting_is_a_clear_error",
         "test_unchecked_ill_typed_literal_is_a_clear_violation",
     ),
+    "test_beside.py": (
+        "test_a_child_dies_with_its_killed_parent",
+        "test_a_child_queries_the_store_though_it_was_forked_through_the_gate",
+        "test_dumps_written_beside_the_pages_or_after_them_are_the_same_files",
+    ),
     "test_build.py": ALL,
     "test_crosswalk.py": (
         "test_a_verified_link_validates_and_counts", "test_an_unverified_link_is_a_violation",

@@ -12,12 +12,14 @@ import dataclasses
 import errno
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from aigovkg import resources
+from aigovkg._beside import Beside
 from aigovkg._io import exchange
 from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
@@ -37,6 +39,8 @@ class BuildSummary:
     triples: int
     topics: int
     pages: int
+    #: How long writing the dumps took (beside the pages, when on another core).
+    dumps_seconds: float = 0.0
 
 
 class Stage:
@@ -130,9 +134,14 @@ def build(
     base_url: str = "https://w3id.org/aigovkg/",
     site_url: str | None = None,
     progress: Callable[[str], None] = lambda _m: None,
+    parallel: bool | None = None,
 ) -> BuildSummary:
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
-    JSON) and the dumps with their description."""
+    JSON) and the dumps with their description.
+
+    The dumps are written by a forked child beside the pages (``parallel``
+    None: when more than one core is available; False: one after the other,
+    in this process, with the same files)."""
     from aigovkg import analyse
     from aigovkg.model import (
         claims_gathered,
@@ -156,43 +165,71 @@ def build(
         raise ValidationFailed("the graph does not validate; nothing was written\n" + report.to_text().rstrip())
     topics = kg.results("topics").records()
     pages = 0
+    dumps_seconds = 0.0
 
     def fill(put: Stage) -> None:
-        nonlocal pages
-        progress("topic pages")
-        # One coverage matrix for the topic similarity graph (the topic pages'
-        # related topics, the site's picture), the compare page and the heatmap.
-        # It is computed from the topic pages' rows, gathered once for all topics.
-        topic_rows = topic_page_rows(kg)
-        coverage = coverage_matrix_rows(topic_rows)
-        similarity = analyse.topic_graph(kg, rows=coverage)
-        # What every claim rests on, for every kind of page, and the instrument
-        # pages' coverage rows: one reading of every claim.
-        evidence, by_instrument = claims_gathered(kg)
-        views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
-        del topic_rows
-        progress("instrument and jurisdiction pages")
-        rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
-        del by_instrument
-        progress("site")
-        pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
-                           progress=progress)
-        del coverage, similarity
-        for slug, view in views.items():
-            name = page_name(kg, slug, view.iri)
-            put(f"topics/{name}.md", render_topic(view, "markdown"))
-            put(f"topics/{name}.json", render_topic(view, "json"))
-        progress("wiki")
-        write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
-        del views, rows  # the pages are written: their rows need not stay in memory for the dumps
-        progress("dumps")
-        write_dumps(kg, put, base_url=base_url)
+        nonlocal pages, dumps_seconds
+        # The dumps need only the loaded store: they are written beside the
+        # pages, on the other core (see _dumps_beside).
+        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
+            progress("topic pages")
+            # One coverage matrix for the topic similarity graph (the topic pages'
+            # related topics, the site's picture), the compare page and the heatmap.
+            # It is computed from the topic pages' rows, gathered once for all topics.
+            topic_rows = topic_page_rows(kg)
+            coverage = coverage_matrix_rows(topic_rows)
+            similarity = analyse.topic_graph(kg, rows=coverage)
+            # What every claim rests on, for every kind of page, and the instrument
+            # pages' coverage rows: one reading of every claim.
+            evidence, by_instrument = claims_gathered(kg)
+            views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
+            del topic_rows
+            progress("instrument and jurisdiction pages")
+            rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
+            del by_instrument
+            progress("site")
+            pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
+                               progress=progress)
+            del coverage, similarity
+            for slug, view in views.items():
+                name = page_name(kg, slug, view.iri)
+                put(f"topics/{name}.md", render_topic(view, "markdown"))
+                put(f"topics/{name}.json", render_topic(view, "json"))
+            progress("wiki")
+            write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
+            del views, rows
+            progress("dumps")
+            dumps_seconds = _take(dumps, put)
         progress("ontology")
         write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
 
     files = staged(out, fill, command="build", reads=folders_read(data))
-    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages)
+    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds)
+
+
+def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str,
+                  parallel: bool | None) -> Beside[tuple[list[str], float]]:
+    """:func:`write_dumps` into the staging folder in a forked child (when
+    ``parallel``, or by default when there is more than one core), while the
+    caller goes on with the pages: the medium benchmark graph's dumps take
+    about as long as its pages. It gives the files it wrote and the seconds
+    it took; :func:`_take` waits for them."""
+    def work() -> tuple[list[str], float]:
+        start = time.perf_counter()
+        mine = Stage(put.folder)  # its own list of what it wrote: the caller's copy is not the child's
+        write_dumps(kg, mine, base_url=base_url)
+        return mine.written, time.perf_counter() - start
+
+    gate = getattr(kg.engine, "gate", None)
+    return Beside(work, parallel=parallel, hold=gate.fork if gate is not None else None)
+
+
+def _take(dumps: Beside[tuple[list[str], float]], put: Stage) -> float:
+    """Wait for the dumps written beside; record their files; their seconds."""
+    written, seconds = dumps.result()
+    put.written.extend(written)
+    return seconds
 
 
 def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
@@ -258,8 +295,10 @@ def build_site(
     base_url: str = "https://w3id.org/aigovkg/",
     site_url: str | None = None,
     progress: Callable[[str], None] = lambda _m: None,
+    parallel: bool | None = None,
 ) -> int:
-    """Write the static site, with the dumps it links to, into ``out`` (atomically)."""
+    """Write the static site, with the dumps it links to, into ``out``
+    (atomically); the dumps beside the pages, as :func:`build` does."""
     from aigovkg.render.site import write_site
 
     check_out(out, reads=folders_read(data))
@@ -269,10 +308,11 @@ def build_site(
 
     def fill(put: Stage) -> None:
         nonlocal count
-        progress("site")
-        count = write_site(kg, put, progress=progress)
-        progress("dumps")
-        write_dumps(kg, put, base_url=base_url)
+        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
+            progress("site")
+            count = write_site(kg, put, progress=progress)
+            progress("dumps")
+            _take(dumps, put)
         progress("ontology")
         write_publishing(put, site_url=site_url)
 

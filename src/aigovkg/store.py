@@ -19,6 +19,7 @@ import multiprocessing.connection
 import os
 import resource
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -53,9 +54,15 @@ class ForkGate:
     hung until its time limit). A fork waits for the running
     queries; queries that arrive meanwhile wait for it, which takes
     milliseconds (the worker's query runs after the fork, outside the gate).
+    A forked child starts with its gates open (no query of its own runs, and
+    the fork that made it is over): the build's dumps worker queries the store.
     """
 
     def __init__(self) -> None:
+        self._reset()
+        _GATES.add(self)
+
+    def _reset(self) -> None:
         self._state = threading.Condition()
         self._running = 0
         self._waiting = 0
@@ -88,6 +95,17 @@ class ForkGate:
             with self._state:
                 self._forking = False
                 self._state.notify_all()
+
+
+_GATES: weakref.WeakSet[ForkGate] = weakref.WeakSet()
+
+
+def _reset_gates() -> None:
+    for gate in list(_GATES):
+        gate._reset()
+
+
+os.register_at_fork(after_in_child=_reset_gates)
 
 
 class EmbeddedEngine:

@@ -1,0 +1,147 @@
+"""Work done beside the caller, on another core: a forked child process.
+
+The build writes its dumps this way while it gathers and renders the pages:
+the two share nothing but the loaded store, which the child reads
+copy-on-write, and the staging folder, where each writes its own files. On a
+machine with one core, or when asked not to, the work runs in the caller
+when its result is wanted, with the same result.
+
+>>> with Beside(lambda: 6 * 7, parallel=False) as job:
+...     job.result()
+42
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from aigovkg.errors import AigovkgError
+
+T = TypeVar("T")
+
+
+class WorkerDied(AigovkgError):
+    """The child ended without an answer (killed, most likely out of memory)."""
+
+
+def cores() -> int:
+    """How many cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Beside(Generic[T]):
+    """``work()`` run in a forked child from entering the ``with`` block;
+    :meth:`result` waits for it and gives its value, or raises its error: an
+    :class:`~aigovkg.errors.AigovkgError` as it was raised, anything else as
+    a RuntimeError carrying the child's traceback. Leaving the block before
+    the result was taken (the caller failed) stops the child first, so that
+    nothing it writes outlives the caller's clean-up.
+
+    ``parallel`` None: in a child when more than one core is available.
+    ``hold`` is held while forking (e.g. a store's fork gate, so that no
+    query of another thread is copied half-run)."""
+
+    def __init__(self, work: Callable[[], T], *, parallel: bool | None = None,
+                 hold: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> None:
+        self._work = work
+        self._parallel = cores() > 1 if parallel is None else parallel
+        self._hold = hold or contextlib.nullcontext
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receiver: multiprocessing.connection.Connection | None = None
+        self._done = False
+
+    def __enter__(self) -> Beside[T]:
+        if self._parallel:
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(target=_child, args=(self._work, sender, os.getpid()), daemon=True)
+            with self._hold():
+                self._process.start()
+            sender.close()
+        return self
+
+    def result(self) -> T:
+        """The work's value, once it is done."""
+        if self._done:
+            raise RuntimeError("the result was already taken")
+        self._done = True
+        if self._process is None:
+            return self._work()
+        assert self._receiver is not None
+        try:
+            payload = self._receiver.recv_bytes()
+        except EOFError:
+            self._process.join()
+            raise WorkerDied(f"the worker writing beside the build ended without an answer "
+                             f"(exit {self._process.exitcode}), most likely out of memory; nothing was written") from None
+        finally:
+            self._receiver.close()
+        self._process.join()
+        kind, value = pickle.loads(payload)
+        if kind == "ok":
+            return value
+        if isinstance(value, BaseException):
+            raise value
+        raise RuntimeError(f"the worker writing beside the build failed:\n{value}")
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()  # the caller failed, or never asked: the work is not wanted
+            process.join()
+        if self._receiver is not None and not self._receiver.closed:
+            self._receiver.close()
+
+
+def _child(work: Callable[[], Any], sender: multiprocessing.connection.Connection, parent: int) -> None:
+    _die_with(parent)
+    try:
+        payload = pickle.dumps(("ok", work()))
+    except AigovkgError as exc:  # a message for the user, raised again in the caller
+        payload = _error(exc)
+    except BaseException:  # a bug: its traceback, for the caller's error
+        payload = pickle.dumps(("error", traceback.format_exc()))
+    with contextlib.suppress(BrokenPipeError):
+        sender.send_bytes(payload)
+    sender.close()
+
+
+def _die_with(parent: int) -> None:
+    """End this child when its parent ends, even killed (Linux): a killed build's
+    worker must not go on writing into the staging folder the next build removes."""
+    with contextlib.suppress(AttributeError, OSError):
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong]
+        prctl.restype = ctypes.c_int
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent was gone before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _error(exc: AigovkgError) -> bytes:
+    try:
+        payload = pickle.dumps(("error", exc))
+        pickle.loads(payload)
+    except Exception:  # an error class that cannot be rebuilt: its message and exit code, as such an error
+        plain = AigovkgError(str(exc))
+        plain.exit_code = exc.exit_code
+        payload = pickle.dumps(("error", plain))
+    return payload
+

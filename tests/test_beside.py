@@ -1,0 +1,152 @@
+"""Work done beside the caller in a forked child (the build's dumps): its
+value, its errors, its death, and its end when the caller fails; and the
+build's files, the same whether the dumps are written beside or after."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import aigovkg
+from aigovkg._beside import Beside, WorkerDied
+from aigovkg.build import build
+from aigovkg.errors import AigovkgError, InputError
+
+
+class _Unpicklable(AigovkgError):
+    """An error whose class cannot be rebuilt from its pickle (a required argument)."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"{what} at {where}")
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_the_value_comes_back_from_the_child_or_the_caller(parallel: bool):
+    with Beside(lambda: (os.getpid(), {"files": ["a", "b"]}), parallel=parallel) as job:
+        pid, value = job.result()
+    assert value == {"files": ["a", "b"]}
+    assert (pid != os.getpid()) is parallel
+
+
+def test_a_users_error_in_the_child_is_raised_again_as_it_was():
+    def fail() -> None:
+        raise InputError("data/x.ttl: RDF/XML cannot carry U+0000")
+
+    with Beside(fail, parallel=True) as job, pytest.raises(InputError, match=r"cannot carry U\+0000"):
+        job.result()
+    with pytest.raises(TypeError):  # what the next check stands for: this class does not rebuild
+        pickle.loads(pickle.dumps(_Unpicklable("a", "b")))
+
+    def odd() -> None:
+        raise _Unpicklable("a NUL", "data/x.ttl")
+
+    with Beside(odd, parallel=True) as job, pytest.raises(AigovkgError) as raised:
+        job.result()
+    assert str(raised.value) == "a NUL at data/x.ttl" and raised.value.exit_code == 1
+
+
+def test_a_bug_in_the_child_comes_back_with_its_traceback():
+    def bug() -> None:
+        {}["missing"]
+
+    with Beside(bug, parallel=True) as job, pytest.raises(RuntimeError) as raised:
+        job.result()
+    assert "KeyError: 'missing'" in str(raised.value) and "in bug" in str(raised.value)
+
+
+def test_a_child_that_dies_is_reported_not_waited_for():
+    with Beside(lambda: os.kill(os.getpid(), signal.SIGKILL), parallel=True) as job, \
+            pytest.raises(WorkerDied, match=r"exit -9"):
+        job.result()
+
+
+def test_a_failing_caller_stops_the_child_before_its_clean_up(tmp_path: Path):
+    late = tmp_path / "late"
+
+    def slow() -> None:
+        (tmp_path / "started").write_text("")
+        time.sleep(30)
+        late.write_text("written after the caller had failed")
+
+    with pytest.raises(ZeroDivisionError), Beside(slow, parallel=True) as job:
+        for _ in range(500):  # bounded: the child must have started
+            if (tmp_path / "started").exists():
+                break
+            time.sleep(0.01)
+        process = job._process
+        assert process is not None and process.is_alive()
+        1 / 0  # noqa: B018
+    assert not process.is_alive() and process.exitcode == -signal.SIGKILL
+    assert not late.exists()
+
+
+def test_a_child_queries_the_store_though_it_was_forked_through_the_gate():
+    # The gate is shut while the child is forked; the child's copy must start
+    # open, or its first query waits forever (a build hung this way once).
+    kg = aigovkg.load()
+    gate = kg.engine.gate
+    def hung(_signum: int, _frame: object) -> None:
+        raise TimeoutError("the child's query never answered")
+
+    previous = signal.signal(signal.SIGALRM, hung)  # a hang fails the test instead of stalling the suite
+    signal.alarm(120)
+    try:
+        with Beside(lambda: len(kg.results("topics")), parallel=True, hold=gate.fork) as job:
+            assert job.result() == 23
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(kg.results("topics")) == 23  # and the caller's gate is open again
+
+
+def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_path: Path):
+    beside = build(tmp_path / "beside", parallel=True)
+    after = build(tmp_path / "after", parallel=False)
+    assert beside.files == after.files and "dumps/aigovkg.trig" in beside.files
+    assert beside.dumps_seconds > 0 and after.dumps_seconds > 0
+    for rel in beside.files:
+        assert (tmp_path / "beside" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+
+
+_KILLED_PARENT = """
+import sys, time
+from pathlib import Path
+from aigovkg._beside import Beside
+
+late = Path(sys.argv[1])
+def slow():
+    time.sleep(1)
+    late.write_text("the child outlived its parent")
+with Beside(slow, parallel=True) as job:
+    print("started", flush=True)
+    job.result()
+"""
+
+
+@pytest.mark.reliability("A build killed with SIGKILL while its worker writes the dumps beside the pages",
+                         "the worker ends with it (Linux's parent-death signal) and writes nothing after; the "
+                         "build's own kill test checks the output folder")
+def test_a_child_dies_with_its_killed_parent(tmp_path: Path):
+    late = tmp_path / "late"
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(late)], stdout=subprocess.PIPE)
+    assert parent.stdout is not None and parent.stdout.readline() == b"started\n"
+    children = [int(pid) for pid in Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()]
+    assert len(children) == 1
+    parent.kill()
+    parent.wait()
+    for _ in range(500):  # bounded: the child must be gone, well before it would write
+        if not Path(f"/proc/{children[0]}").exists():
+            break
+        time.sleep(0.01)
+    assert not Path(f"/proc/{children[0]}").exists()
+    time.sleep(1.5)
+    assert not late.exists()
