@@ -61,6 +61,17 @@ class KnowledgeGraph:
             return remote.select(text, timeout=timeout)
         return self.engine.select(text)
 
+    def rows(self, name: str, /, *, curies: bool = False, **params: Any) -> list[dict[str, Any]]:
+        """A named query's rows as dictionaries of Python values: what
+        ``results(name, **params).records(curies=curies)`` gives, read faster
+        from the embedded store (the build reads millions of cells)."""
+        if isinstance(self.engine, EmbeddedEngine):
+            named = _queries.get(name)
+            if named.form != "SELECT":
+                raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
+            return self.engine.select_records(bind(named.text, named.bindings(params)), curies=curies)
+        return self.results(name, **params).records(curies=curies)
+
     def query(self, name: str, /, *, curies: bool = False, **params: Any) -> pd.DataFrame:
         """Run a named query and return a pandas DataFrame: columns in projection
         order, typed values, unbound values missing, IRIs as CURIEs on request."""

@@ -187,16 +187,18 @@ def build(
             progress("instrument and jurisdiction pages")
             rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
             del by_instrument
+            silence = kg.rows("silence-index")[0]  # the site's and the wiki's index pages
             progress("site")
             pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
-                               progress=progress)
+                               silence=silence, progress=progress)
             del coverage, similarity
             for slug, view in views.items():
                 name = page_name(kg, slug, view.iri)
                 put(f"topics/{name}.md", render_topic(view, "markdown"))
                 put(f"topics/{name}.json", render_topic(view, "json"))
             progress("wiki")
-            write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows)
+            write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows,
+                       silence=silence)
             del views, rows
             progress("dumps")
             dumps_seconds = _take(dumps, put)

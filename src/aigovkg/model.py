@@ -326,7 +326,7 @@ def grouped_rows(kg: KnowledgeGraph, queries: Mapping[str, tuple[str, ...]], *,
     (the queries sort by their subject first)."""
     grouped: dict[str, Rows] = {}
     for name, columns in queries.items():
-        for row in kg.results(name, **(params or {}).get(name, {})).records():
+        for row in kg.rows(name, **(params or {}).get(name, {})):
             for subject in dict.fromkeys(row[c] for c in columns):
                 grouped.setdefault(subject, {}).setdefault(name, []).append(row)
     return grouped
@@ -367,7 +367,7 @@ class SubjectRows:
 
 def all_evidence(kg: KnowledgeGraph) -> dict[str, Evidence]:
     """What every claim in the graph rests on, by claim IRI (``claim-evidence`` run once)."""
-    return claim_evidence(kg.results("claim-evidence").records())
+    return claim_evidence(kg.rows("claim-evidence"))
 
 
 def subject_rows(kg: KnowledgeGraph, *, evidence: Mapping[str, Evidence] | None = None,
@@ -395,8 +395,8 @@ def claims_gathered(kg: KnowledgeGraph) -> tuple[dict[str, Evidence], dict[str, 
     in the query's order. On a graph that passes the shapes (one level,
     citation, confidence and verification per claim, one notation and label
     per topic and source) they are the query's rows, which a test checks."""
-    rows = kg.results("claim-evidence").records()
-    topics = {t["topic"]: t for t in kg.results("topics").records()}
+    rows = kg.rows("claim-evidence")
+    topics = {t["topic"]: t for t in kg.rows("topics")}
     claims: dict[str, dict[str, Any]] = {}
     for row in rows:
         topic = topics.get(row["topic"])

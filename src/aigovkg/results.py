@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -280,6 +281,47 @@ _WRITERS = {
     ResultFormat.JSON: _json,
     ResultFormat.XML: _xml,
 }
+
+
+def tsv_records(data: bytes, *, curies: bool = False) -> list[dict[str, Any]] | None:
+    """The rows of SELECT results in SPARQL TSV (as Oxigraph writes them) as
+    :meth:`ResultTable.records` gives them, or None for results this reader
+    leaves to the general path (no variables, a term Turtle cannot read).
+
+    Reading Oxigraph's own text costs far less than a Python object per term
+    and a Python call per cell: topic-coverage's 200,000 rows on the medium
+    benchmark graph, 4.5 s of conversion → 2.5 s. IRIs and blank nodes are
+    read from their text; the other distinct terms (few: levels, sources,
+    dates, labels) are parsed as Turtle objects, in one document, and
+    converted by :func:`to_python`. A test compares it with ``records()``
+    for every named query and on generated literals."""
+    lines = data.decode("utf-8").split("\n")  # TSV escapes line breaks inside terms
+    if not lines[0]:
+        return None
+    columns = tuple(name[1:] for name in lines[0].split("\t"))
+    rows = [line.split("\t") for line in lines[1:-1]]
+    seen: dict[str, Any] = {"": None}  # an empty cell is an unbound variable
+    others: list[str] = []
+    for cell in set(itertools.chain.from_iterable(rows)):
+        if not cell:
+            continue
+        if cell[0] == "<" and cell[1] != "<":
+            seen[cell] = curie(cell[1:-1]) if curies else cell[1:-1]
+        elif cell.startswith("_:"):
+            seen[cell] = cell
+        else:
+            others.append(cell)
+    if others:
+        document = "\n".join(f"<urn:x:s> <urn:x:{i}> {cell} ." for i, cell in enumerate(others))
+        try:
+            parsed = [quad.object for quad in ox.parse(document, format=ox.RdfFormat.TURTLE)]
+        except SyntaxError:
+            return None
+        if len(parsed) != len(others):
+            return None
+        seen.update(zip(others, (to_python(term, curies=curies) for term in parsed), strict=True))
+    value = seen.__getitem__
+    return [dict(zip(columns, map(value, row), strict=True)) for row in rows]
 
 
 def from_solutions(solutions: ox.QuerySolutions) -> ResultTable:

@@ -21,13 +21,13 @@ import resource
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
 from aigovkg.errors import QueryError
 from aigovkg.namespaces import PREFIXES
-from aigovkg.results import ResultTable, from_solutions
+from aigovkg.results import ResultTable, from_solutions, tsv_records
 
 WORKER_MEMORY = 2 * 2**30
 
@@ -136,6 +136,18 @@ class EmbeddedEngine:
             if not isinstance(result, ox.QuerySolutions):
                 raise QueryError("expected a SELECT query")
             return from_solutions(result)
+
+    def select_records(self, text: str, *, curies: bool = False) -> list[dict[str, Any]]:
+        """``select(text).records(curies=curies)``, read from Oxigraph's TSV
+        text instead of a Python object per term (see :func:`tsv_records`)."""
+        with self.gate.query():
+            result = self._run(text)
+            if not isinstance(result, ox.QuerySolutions):
+                raise QueryError("expected a SELECT query")
+            data = result.serialize(format=ox.QueryResultsFormat.TSV)
+        assert data is not None
+        records = tsv_records(data, curies=curies)
+        return records if records is not None else self.select(text).records(curies=curies)
 
     def ask(self, text: str) -> bool:
         with self.gate.query():

@@ -94,13 +94,13 @@ def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, 
 
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
                rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
-               coverage: list[dict[str, Any]] | None = None,
+               coverage: list[dict[str, Any]] | None = None, silence: Mapping[str, Any] | None = None,
                progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
     ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
     pages' rows, ``similarity`` the topic similarity graph and ``coverage`` the
-    coverage-matrix rows (reviewed view), when the caller has already gathered
-    them. The coverage matrix is queried at most once: it feeds the similarity
+    coverage-matrix rows (reviewed view) and ``silence`` the ``silence-index``
+    row (likewise), when the caller has already gathered them. The coverage matrix is queried at most once: it feeds the similarity
     graph, the compare page and the pictures."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
@@ -121,7 +121,8 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     topics = kg.results("topics").records()
     instruments = kg.results("instruments").records()
     jurisdictions = kg.results("jurisdictions").records()
-    silence = kg.results("silence-index").records()[0]
+    if silence is None:
+        silence = kg.rows("silence-index")[0]
     per_source = [("Policy Window", kg.results("silence-index", source="policy-window").records()[0])]
     dataset_iri = "https://w3id.org/aigovkg/id/dataset"
     page("index.html", "index.html.j2", "aigovkg", dataset_iri,

@@ -52,10 +52,12 @@ def front_matter(fields: Mapping[str, Any]) -> str:
 
 
 def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str = "mdx",
-               pages: Mapping[str, TopicPage] | None = None, rows: SubjectRows | None = None) -> int:
+               pages: Mapping[str, TopicPage] | None = None, rows: SubjectRows | None = None,
+               silence: Mapping[str, Any] | None = None) -> int:
     """Write index, topic, instrument and jurisdiction pages; returns the page count.
-    ``pages`` are the topic pages and ``rows`` the instrument and jurisdiction
-    pages' rows, when the caller has already gathered them."""
+    ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
+    pages' rows and ``silence`` the ``silence-index`` row, when the caller has
+    already gathered them."""
     if fmt not in ("mdx", "markdown"):
         raise ValueError(f"unknown wiki format {fmt}")
     ext = "mdx" if fmt == "mdx" else "md"
@@ -76,7 +78,7 @@ def write_wiki(kg: KnowledgeGraph, put: Callable[[str, str], None], *, fmt: str 
     jurisdictions = kg.results("jurisdictions").records()
     page("index", {"title": "aigovkg", "description": "A knowledge graph of AI governance"}, "wiki_index.md.j2",
          topics=topics, instruments=instruments, jurisdictions=jurisdictions,
-         silence=kg.results("silence-index").records()[0])
+         silence=silence if silence is not None else kg.rows("silence-index")[0])
     rows = rows if rows is not None else subject_rows(kg)
     views = pages if pages is not None else topic_pages(kg, evidence=rows.evidence)
     for t in topics:
