@@ -150,3 +150,15 @@ def test_a_child_dies_with_its_killed_parent(tmp_path: Path):
     assert not Path(f"/proc/{children[0]}").exists()
     time.sleep(1.5)
     assert not late.exists()
+
+
+def test_without_the_memory_it_needs_the_work_runs_in_the_caller():
+    from aigovkg._beside import available_memory, cores
+
+    spare = available_memory()
+    assert spare is not None and spare > 0 and cores() == len(os.sched_getaffinity(0))
+    with Beside(os.getpid, needs=spare * 1000) as job:  # more than the machine has
+        assert job.result() == os.getpid()
+    if cores() > 1:
+        with Beside(os.getpid, needs=0) as job:
+            assert job.result() != os.getpid()

@@ -42,6 +42,28 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def available_memory() -> int | None:
+    """Bytes of memory the system can give without swapping (Linux's
+    MemAvailable), or None where it does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def resident_memory() -> int:
+    """Bytes of memory this process holds now (its resident set), 0 where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class Beside(Generic[T]):
     """``work()`` run in a forked child from entering the ``with`` block;
     :meth:`result` waits for it and gives its value, or raises its error: an
@@ -50,14 +72,19 @@ class Beside(Generic[T]):
     the result was taken (the caller failed) stops the child first, so that
     nothing it writes outlives the caller's clean-up.
 
-    ``parallel`` None: in a child when more than one core is available.
-    ``hold`` is held while forking (e.g. a store's fork gate, so that no
-    query of another thread is copied half-run)."""
+    ``parallel`` None: in a child when more than one core is available and
+    the system has ``needs`` bytes of memory to spare for the two processes
+    (when it does not say, it is assumed to). ``hold`` is held while forking
+    (e.g. a store's fork gate, so that no query of another thread is copied
+    half-run)."""
 
-    def __init__(self, work: Callable[[], T], *, parallel: bool | None = None,
+    def __init__(self, work: Callable[[], T], *, parallel: bool | None = None, needs: int = 0,
                  hold: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> None:
         self._work = work
-        self._parallel = cores() > 1 if parallel is None else parallel
+        if parallel is None:
+            spare = available_memory()
+            parallel = cores() > 1 and (spare is None or spare >= needs)
+        self._parallel = parallel
         self._hold = hold or contextlib.nullcontext
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: multiprocessing.connection.Connection | None = None
