@@ -140,8 +140,9 @@ def build(
     JSON) and the dumps with their description.
 
     The dumps are written by a forked child beside the pages (``parallel``
-    None: when more than one core is available; False: one after the other,
-    in this process, with the same files)."""
+    None: when more than one core is available and the memory for both, see
+    :func:`_dumps_beside`; False: after the pages, in this process, with the
+    same files)."""
     from aigovkg import analyse
     from aigovkg.model import (
         claims_gathered,
@@ -213,10 +214,11 @@ def build(
 def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str,
                   parallel: bool | None) -> Beside[tuple[list[str], float]]:
     """:func:`write_dumps` into the staging folder in a forked child (when
-    ``parallel``, or by default when there is more than one core), while the
-    caller goes on with the pages: the medium benchmark graph's dumps take
-    about as long as its pages. It gives the files it wrote and the seconds
-    it took; :func:`_take` waits for them."""
+    ``parallel``, or by default when there is more than one core and the
+    memory for both), while the caller goes on with the pages: the medium
+    benchmark graph's dumps take about as long as its pages. It gives the
+    files it wrote and the seconds it took; :func:`_take` waits for them (and
+    writes them then, in this process, when there is no child)."""
     def work() -> tuple[list[str], float]:
         start = time.perf_counter()
         mine = Stage(put.folder)  # its own list of what it wrote: the caller's copy is not the child's
