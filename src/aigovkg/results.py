@@ -290,7 +290,7 @@ def tsv_records(data: bytes, *, curies: bool = False) -> list[dict[str, Any]] | 
 
     Reading Oxigraph's own text costs far less than a Python object per term
     and a Python call per cell: topic-coverage's 200,000 rows on the medium
-    benchmark graph, 4.5 s of conversion → 2.5 s. IRIs and blank nodes are
+    benchmark graph, 4.5 s of conversion → 2.7 s. IRIs and blank nodes are
     read from their text; the other distinct terms (few: levels, sources,
     dates, labels) are parsed as Turtle objects, in one document, and
     converted by :func:`to_python`. A test compares it with ``records()``
