@@ -112,8 +112,8 @@ class Beside(Generic[T]):
             payload = self._receiver.recv_bytes()
         except EOFError:
             self._process.join()
-            raise WorkerDied(f"the worker writing beside the build ended without an answer "
-                             f"(exit {self._process.exitcode}), most likely out of memory; nothing was written") from None
+            raise WorkerDied(f"the worker beside this process ended without an answer (exit "
+                             f"{self._process.exitcode}), most likely out of memory") from None
         finally:
             self._receiver.close()
         self._process.join()
@@ -122,7 +122,7 @@ class Beside(Generic[T]):
             return value
         if isinstance(value, BaseException):
             raise value
-        raise RuntimeError(f"the worker writing beside the build failed:\n{value}")
+        raise RuntimeError(f"the worker beside this process failed:\n{value}")
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
