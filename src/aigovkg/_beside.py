@@ -72,18 +72,19 @@ class Beside(Generic[T]):
     the result was taken (the caller failed) stops the child first, so that
     nothing it writes outlives the caller's clean-up.
 
-    ``parallel`` None: in a child when more than one core is available and
-    the system has ``needs`` bytes of memory to spare for the two processes
-    (when it does not say, it is assumed to). ``hold`` is held while forking
-    (e.g. a store's fork gate, so that no query of another thread is copied
-    half-run)."""
+    ``parallel`` None: in a child when processes can be forked, more than
+    one core is available and the system has ``needs`` bytes of memory to
+    spare for the two processes (when it does not say, it is assumed to).
+    ``hold`` is held while forking (e.g. a store's fork gate, so that no
+    query of another thread is copied half-run)."""
 
     def __init__(self, work: Callable[[], T], *, parallel: bool | None = None, needs: int = 0,
                  hold: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> None:
         self._work = work
-        if parallel is None:
+        if parallel is None:  # where processes cannot be forked (Windows), in the caller
             spare = available_memory()
-            parallel = cores() > 1 and (spare is None or spare >= needs)
+            parallel = ("fork" in multiprocessing.get_all_start_methods() and cores() > 1
+                        and (spare is None or spare >= needs))
         self._parallel = parallel
         self._hold = hold or contextlib.nullcontext
         self._process: multiprocessing.process.BaseProcess | None = None
