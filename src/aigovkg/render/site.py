@@ -100,8 +100,9 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
     pages' rows, ``similarity`` the topic similarity graph and ``coverage`` the
     coverage-matrix rows (reviewed view) and ``silence`` the ``silence-index``
-    row (likewise), when the caller has already gathered them. The coverage matrix is queried at most once: it feeds the similarity
-    graph, the compare page and the pictures."""
+    row (likewise), when the caller has already gathered them. The coverage
+    matrix is queried at most once: it feeds the similarity graph, the
+    compare page and the pictures."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
