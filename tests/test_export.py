@@ -233,7 +233,7 @@ def test_jsonld_is_what_rdflib_compacts_of_the_same_graph(kg):
     whole = dump(kg.loaded.store, "jsonld")
     document = json.loads(whole)
     assert whole.decode("utf-8") == json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    graph = rdflib.Graph().parse(data=canonical_store(kg.loaded.store).text, format="nt")
+    graph = rdflib.Graph().parse(data=canonical_store(kg.loaded.store).text.read(), format="nt")
     theirs = json.loads(graph.serialize(format="json-ld", context=context(), auto_compact=True))
 
     def normal(node):
@@ -355,3 +355,57 @@ def test_blank_nodes_in_named_graphs_get_the_same_labels_every_time(tmp_path):
         loaded = load_graph(tmp_path, ontology=False)
         assert [str(t) for t in canonical_triples(q.triple for q in quads)] == \
             [str(t) for t in canonical_triples(loaded.written_triples())]
+
+
+def test_sorted_lines_spill_to_runs_and_merge_back_in_order(tmp_path, monkeypatch):
+    """Beyond its budget SortedLines sorts what it holds into a run file; more
+    runs than it keeps open are merged into one first; reading merges them.
+    The lines come back as sorted() gives them (without repeats when unique),
+    and the runs are gone once read."""
+    import random
+
+    from aigovkg import _sorted_lines
+    from aigovkg._sorted_lines import SortedLines
+
+    monkeypatch.setattr(_sorted_lines, "FAN_IN", 3)
+    rng = random.Random(7)
+    lines = [f"<s{rng.randrange(2000)}> \"{'é' * rng.randrange(4)}{rng.random()}\" .\n".encode() for _ in range(5000)]
+    lines += lines[:700]  # repeats, across runs
+    spills = []
+    for unique in (False, True):
+        scratch = tmp_path / str(unique)
+        scratch.mkdir()
+        sorter = SortedLines(scratch, unique=unique, budget=4096)
+        original = sorter._spill
+        monkeypatch.setattr(sorter, "_spill", lambda original=original: (spills.append(1), original())[1])
+        for start in range(0, len(lines), 250):
+            sorter.add(lines[start:start + 250])
+        expected = sorted(set(lines)) if unique else sorted(lines)
+        assert list(sorter) == expected
+        assert not list(scratch.iterdir())
+    assert len(spills) > 2 * 3 * _sorted_lines.FAN_IN  # many runs, so the intermediate merge ran
+
+
+def test_dumps_sorted_through_files_are_the_dumps_sorted_in_memory(kg, tmp_path, monkeypatch):
+    """The build's dumps sort the graph's lines and its named graphs' lines
+    through run files when they exceed the budget: with a budget of 64 KiB the
+    shipped graph's spill to dozens of runs, and every dump is byte for byte
+    what the export command writes holding everything in memory; the scratch
+    folder is gone."""
+    from aigovkg import _sorted_lines
+    from aigovkg.build import Stage, write_dumps
+    from aigovkg.export import SUFFIX
+
+    monkeypatch.setattr(_sorted_lines, "BUDGET", 64 << 10)
+    monkeypatch.setattr(_sorted_lines, "FAN_IN", 8)
+    spills = []
+    original = _sorted_lines.SortedLines._spill
+    monkeypatch.setattr(_sorted_lines.SortedLines, "_spill", lambda self: (spills.append(1), original(self))[1])
+    stage = Stage(tmp_path)
+    write_dumps(kg, stage, base_url="https://w3id.org/aigovkg/")
+    assert len(spills) > 40
+    for fmt in ExportFormat:
+        assert (tmp_path / "dumps" / f"aigovkg.{SUFFIX[fmt]}").read_bytes() == dump(kg.loaded, fmt), fmt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]
+    assert sorted(stage.written) == sorted(p.relative_to(tmp_path).as_posix()
+                                           for p in tmp_path.rglob("*") if p.is_file())

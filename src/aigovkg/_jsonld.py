@@ -32,7 +32,6 @@ otherwise.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -291,34 +290,45 @@ def indented(value: Value, depth: int) -> str:
 _BLANK_OBJECT = re.compile(rb" _:([^ \n]+) \.\n")
 
 
-def _subject_runs(text: bytes) -> Iterator[tuple[bytes, int, int]]:
-    """Each subject of sorted N-Triples text with the span of its lines."""
-    start, size = 0, len(text)
-    while start < size:
-        head = text[start:text.find(b" ", start) + 1]
-        end = text.find(b"\n", start) + 1 or size
-        while text.startswith(head, end):
-            end = text.find(b"\n", end) + 1 or size
-        yield head[:-1], start, end
-        start = end
+def _scan(text: BinaryIO, blank_nodes: bool) -> tuple[list[tuple[bytes, int, int]], dict[str, int]]:
+    """One pass over sorted N-Triples ``text``: each subject with the span of
+    its lines; and, when there are blank nodes, how many times each is an object."""
+    runs: list[tuple[bytes, int, int]] = []
+    referred: dict[str, int] = {}
+    head, start, end = b"", 0, 0
+    for line in text:
+        if not head or not line.startswith(head):
+            if head:
+                runs.append((head[:-1], start, end))
+            head, start = line[:line.find(b" ") + 1], end
+        end += len(line)
+        if blank_nodes and (match := _BLANK_OBJECT.search(line)) is not None:
+            label = match.group(1).decode("utf-8")
+            referred[label] = referred.get(label, 0) + 1
+    if head:
+        runs.append((head[:-1], start, end))
+    return runs, referred
+
+
+def _read(text: BinaryIO, start: int, end: int) -> bytes:
+    text.seek(start)
+    return text.read(end - start)
 
 
 def _parse(text: bytes) -> Iterator[ox.Quad]:
     """The triples of N-Triples text, as default-graph quads (they have the
     triple's subject, predicate and object)."""
-    return iter(ox.parse(io.BytesIO(text), format=ox.RdfFormat.N_TRIPLES))
+    return iter(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
 
 
-def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
+def _collections(blank_text: bytes, referred: dict[str, int], compactor: Compactor) -> set[str]:
     """Find the collections that read back the same when written as
     ``@list``, put their items in ``compactor.lists`` and return the labels
-    of the blank nodes they consume (heads and rest nodes)."""
-    referred: dict[str, int] = {}
-    for match in _BLANK_OBJECT.finditer(text):
-        label = match.group(1).decode("utf-8")
-        referred[label] = referred.get(label, 0) + 1
+    of the blank nodes they consume (heads and rest nodes). ``blank_text``
+    holds the lines of the blank subjects; ``referred``, how many times each
+    blank node is an object."""
     shape: dict[str, list[ox.Quad]] = {}
-    for triple in _parse(text[start:]):  # the blank subjects' lines come last in sorted text
+    for triple in _parse(blank_text):
         if isinstance(triple.subject, ox.BlankNode):
             shape.setdefault(triple.subject.value, []).append(triple)
     # The list nodes @list can carry: one first, one rest, nothing else, referred to once.
@@ -353,19 +363,21 @@ def _collections(text: bytes, start: int, compactor: Compactor) -> set[str]:
     return {node for head in compactor.lists for node in chains[head]}
 
 
-def write_jsonld(text: bytes, blank_nodes: bool, context: dict[str, Any], output: BinaryIO) -> None:
-    """Write the graph of sorted, canonically labelled N-Triples ``text`` as
-    JSON-LD compacted with ``context`` (embedded), a node at a time."""
+def write_jsonld(text: BinaryIO, blank_nodes: bool, context: dict[str, Any], output: BinaryIO) -> None:
+    """Write the graph of sorted, canonically labelled N-Triples ``text`` (a
+    seekable stream) as JSON-LD compacted with ``context`` (embedded), a node
+    at a time: only the subjects and the places of their lines are held."""
     terms = Terms(context)
     compactor = Compactor(terms)
-    blank_start = len(text)
-    if blank_nodes:
-        found = text.find(b"\n_:")
-        blank_start = 0 if text.startswith(b"_:") else found + 1 if found >= 0 else len(text)
-    consumed = _collections(text, blank_start, compactor) if blank_nodes else set()
+    runs, referred = _scan(text, blank_nodes)
+    consumed: set[str] = set()
+    if blank_nodes:  # the blank subjects' lines come last in sorted text
+        blank_start = next((start for subject, start, _end in runs if subject.startswith(b"_:")), None)
+        if blank_start is not None:
+            consumed = _collections(_read(text, blank_start, runs[-1][2]), referred, compactor)
     nodes: list[tuple[str, int, int]] = []
     subjects: set[str] = set()
-    for subject, start, end in _subject_runs(text):
+    for subject, start, end in runs:
         if subject.startswith(b"_:"):
             label = subject[2:].decode("utf-8")
             subjects.add(label)
@@ -374,13 +386,13 @@ def write_jsonld(text: bytes, blank_nodes: bool, context: dict[str, Any], output
         else:
             iri = subject[1:-1].decode("utf-8")
             if "\\" in iri:  # an escape in the IRI: read it as N-Triples does
-                named = next(_parse(text[start:text.find(b"\n", start) + 1])).subject
+                named = next(_parse(_read(text, start, end))).subject
                 assert isinstance(named, ox.NamedNode)
                 iri = named.value
             nodes.append((terms.iri(iri), start, end))
+    del runs
     if blank_nodes:  # a blank node only ever an object gets a node of its own, without properties
-        objects = {match.group(1).decode("utf-8") for match in _BLANK_OBJECT.finditer(text)}
-        nodes += [("_:" + label, 0, 0) for label in sorted(objects - subjects - consumed)]
+        nodes += [("_:" + label, 0, 0) for label in sorted(set(referred) - subjects - consumed)]
     nodes.sort(key=lambda item: item[0])  # stable: ties keep the canonical order
     head = json.dumps({"@context": context}, indent=2, ensure_ascii=False, sort_keys=True)
     output.write(head[: -len("\n}")].encode("utf-8") + b',\n  "@graph": ')
@@ -389,6 +401,6 @@ def write_jsonld(text: bytes, blank_nodes: bool, context: dict[str, Any], output
         return
     output.write(b"[\n")
     for index, (node_id, start, end) in enumerate(nodes):
-        node = compactor.node(node_id, _parse(text[start:end]) if end > start else iter(()))
+        node = compactor.node(node_id, _parse(_read(text, start, end)) if end > start else iter(()))
         output.write((",\n    " if index else "    ").encode("utf-8") + indented(node, 2).encode("utf-8"))
     output.write(b"\n  ]\n}\n")

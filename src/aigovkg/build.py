@@ -12,6 +12,7 @@ import dataclasses
 import errno
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -249,35 +250,29 @@ def _take(dumps: Beside[tuple[list[str], float]], put: Stage) -> float:
 def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     """Every export format, the VoID description and the JSON-LD context, under ``dumps/``.
 
-    The graph is put in canonical order once, as N-Triples text, and each
-    format is streamed from it to its file (the large benchmark graph's dumps
-    are gigabytes each: none is held in memory whole)."""
+    The graph is put in canonical order once, as sorted N-Triples, and each
+    format is streamed from it to its file; so are the named graphs' N-Quads,
+    for the N-Quads and TriG dumps. Both are sorted in bounded memory, through
+    a scratch folder in the staging folder, removed when done (the large
+    benchmark graph's dumps are gigabytes each: none is held in memory whole)."""
     from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, canonical_graph, context, named_graph_sizes, write
+    from aigovkg.export import SUFFIX, ExportFormat, Quads, canonical_graph, context, write
 
     assert kg.loaded is not None
-    canonical = canonical_graph(kg.loaded)
-    # The named graphs' text is made once (each making re-reads every file) for
-    # the N-Quads and TriG dumps, written one after the other, and the VoID's
-    # graph sizes; then dropped.
-    named: list[bytes] = []
-    last_named = [f for f in ExportFormat if f in (ExportFormat.NQUADS, ExportFormat.TRIG)][-1]
-    sizes = None
-    if canonical.named is not None:
-        make = canonical.named
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=stage.folder) as scratch:
+        canonical = canonical_graph(kg.loaded, scratch=Path(scratch))
+        sizes = None
+        if canonical.named is not None:  # made once, for the N-Quads and TriG dumps and the VoID's graph sizes
+            quads = canonical.named()
 
-        def once() -> bytes:
-            if not named:
-                named.append(make())
-            return named[0]
+            def made() -> Quads:
+                return quads
 
-        canonical = dataclasses.replace(canonical, named=once)
-    for fmt in ExportFormat:
-        with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
-            write(canonical, fmt, handle, files_of=kg.loaded.files_of)
-        if named and fmt is last_named:
-            sizes = named_graph_sizes(named.pop())
-    del canonical
+            canonical = dataclasses.replace(canonical, named=made)
+            sizes = quads.sizes
+        for fmt in ExportFormat:
+            with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
+                write(canonical, fmt, handle, files_of=kg.loaded.files_of)
     stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url, sizes=sizes))
     stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
     if kg.loaded.data_dir.resolve() == resources.graph_dir().resolve():

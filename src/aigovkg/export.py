@@ -20,9 +20,12 @@ instead of writing XML that no parser accepts. The other formats escape it.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +38,7 @@ import pyoxigraph as ox
 
 from aigovkg import resources
 from aigovkg._as_written import AsWritten, written
+from aigovkg._sorted_lines import SortedLines
 from aigovkg._text import first_unwritable
 from aigovkg.errors import InputError
 from aigovkg.loader import LoadedGraph, reparse
@@ -85,18 +89,65 @@ def _has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
     return any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
 
 
+class Text:
+    """Sorted N-Triples or N-Quads text, held as bytes or in a file, and read
+    as a stream either way (a large graph's is gigabytes)."""
+
+    def __init__(self, source: bytes | Path) -> None:
+        self.source = source
+
+    def open(self) -> BinaryIO:
+        """The text from its start, as a seekable binary stream."""
+        return io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source.open("rb")
+
+    def read(self) -> bytes:
+        """The whole text."""
+        return self.source if isinstance(self.source, bytes) else self.source.read_bytes()
+
+    def parse(self, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> Iterator[ox.Quad]:
+        """The quads, parsed one at a time."""
+        if isinstance(self.source, bytes):
+            return iter(ox.parse(self.source, format=fmt))
+        return iter(ox.parse(path=self.source, format=fmt))
+
+    def chunks(self, size: int = 16 << 20) -> Iterator[bytes]:
+        """The text in pieces of about ``size`` bytes, each ending at a line's end."""
+        with self.open() as handle:
+            while chunk := handle.read(size):
+                yield chunk + handle.readline()
+
+    def write_to(self, output: BinaryIO) -> None:
+        with self.open() as handle:
+            shutil.copyfileobj(handle, output, 1 << 20)
+
+
+@dataclass(frozen=True)
+class Quads:
+    """A dataset in canonical form, for the N-Quads and TriG dumps: its
+    N-Quads lines sorted; the same lines a graph at a time, the graphs in the
+    order of their names (TriG writes each graph as one block); and how many
+    lines each graph holds."""
+
+    text: Text
+    by_graph: tuple[Text, ...]
+    sizes: dict[str, int]
+
+    def quads_by_graph(self) -> Iterator[ox.Quad]:
+        return itertools.chain.from_iterable(text.parse(ox.RdfFormat.N_QUADS) for text in self.by_graph)
+
+
 @dataclass(frozen=True)
 class Canonical:
     """A graph in canonical form: its N-Triples lines, sorted, blank nodes
     relabelled canonically (RDFC-1.0). Every export format is written from
-    this text, so a large graph is held once, as bytes, and not as millions
-    of Python objects."""
+    this text, so a large graph is held once, as bytes (or in a file), and
+    not as millions of Python objects."""
 
-    text: bytes
+    text: Text
     blank_nodes: bool
-    #: The same triples in named graphs, as sorted N-Quads text (made when asked:
-    #: ``named_quads``), for the N-Quads and TriG dumps; None: the default graph.
-    named: Callable[[], bytes] | None = None
+    #: The same triples in named graphs (made when asked: ``named_quads``), for
+    #: the N-Quads and TriG dumps; None: the default graph.
+    named: Callable[[], Quads] | None = None
 
     def triples(self) -> Iterator[ox.Triple]:
         """The triples, parsed one at a time."""
@@ -104,20 +155,17 @@ class Canonical:
 
     def quads(self) -> Iterator[ox.Quad]:
         """The triples as default-graph quads, parsed one at a time."""
-        return iter(ox.parse(io.BytesIO(self.text), format=ox.RdfFormat.N_TRIPLES))
+        return self.text.parse()
 
 
-def _sorted(lines: list[bytes]) -> bytes:
-    """N-Triples lines, sorted and joined. Their order is that of the
-    triples' ``str`` (a line is the triple's text and " .", and a space sorts
-    before any character that could follow a term); sorting bytes Oxigraph
-    wrote is far cheaper than sorting a million Python objects. Callers drop
-    the text once it is split, so that only the lines and the joined text are
-    held at once."""
-    lines.sort()
-    text = b"".join(lines)
-    lines.clear()
-    return text
+def _text(lines: SortedLines) -> Text:
+    """Sorted lines as text: held, or written to a file in their scratch folder."""
+    if lines.scratch is None:
+        return Text(lines.text())
+    path = lines.scratch / f"sorted-{id(lines):x}"
+    with path.open("xb") as handle:
+        lines.write_to(handle)
+    return Text(path)
 
 
 def canonicalize(triples: Iterable[ox.Triple]) -> Canonical:
@@ -128,43 +176,50 @@ def canonicalize(triples: Iterable[ox.Triple]) -> Canonical:
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in items)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         items = [q.triple for q in dataset]
-    lines = _bytes(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+    lines = SortedLines()
+    lines.add_text(_bytes(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES)))
     del items  # each stage frees the one before: on large graphs they are gigabytes each
-    return Canonical(_sorted(lines), blank_nodes)
+    return Canonical(Text(lines.text()), blank_nodes)
 
 
-def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None) -> Canonical:
+def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None,
+                    scratch: Path | None = None) -> Canonical:
     """All triples of the store in canonical form; given the loader's
     ``as_written``, with each literal as the files wrote it. A store of named
     IRIs and literals only (what the loader makes) is dumped by Oxigraph
-    straight to N-Triples, without a Python object per triple."""
+    straight to N-Triples, without a Python object per triple; given a
+    ``scratch`` folder, through files there, in bounded memory."""
     as_written = as_written or {}
-    if not any(True for _ in store.named_graphs()) and not store.query(_ANY_BLANK_NODE):
-        dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        lines = _bytes(dumped).splitlines(keepends=True)
-        del dumped
-        if as_written:
-            lines = _lines_as_written(lines, as_written)
-        return Canonical(_sorted(lines), False)
-    return canonicalize(written((quad.triple for quad in store), as_written))
-
-
-def _lines_as_written(lines: list[bytes], as_written: AsWritten) -> list[bytes]:
-    """N-Triples lines with each stored triple's line replaced by the lines of
-    the triples as written."""
+    if any(True for _ in store.named_graphs()) or store.query(_ANY_BLANK_NODE):
+        return canonicalize(written((quad.triple for quad in store), as_written))
     stored = {_bytes(ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES)) for triple in as_written}
-    kept = [line for line in lines if line not in stored]
-    triples = [triple for group in as_written.values() for triple in group]
-    return kept + _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).splitlines(keepends=True)
+    lines = SortedLines(scratch)
+    if scratch is None:
+        dumped = _bytes(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+        lines.add(line for line in dumped.splitlines(keepends=True) if line not in stored)
+        del dumped
+    else:
+        dumped_path = scratch / "store.nt"
+        store.dump(dumped_path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        with dumped_path.open("rb") as handle:
+            while chunk := handle.readlines(lines.budget // 4):
+                lines.add(line for line in chunk if line not in stored)
+        dumped_path.unlink()
+    # Each stored triple the files wrote otherwise is replaced by the triples as written.
+    as_written_triples = [triple for group in as_written.values() for triple in group]
+    if as_written_triples:
+        lines.add_text(_bytes(ox.serialize(as_written_triples, format=ox.RdfFormat.N_TRIPLES)))
+    return Canonical(_text(lines), False)
 
 
-def canonical_graph(loaded: LoadedGraph) -> Canonical:
+def canonical_graph(loaded: LoadedGraph, *, scratch: Path | None = None) -> Canonical:
     """The loaded graph, as the files wrote it, in canonical form (with its
-    named graphs, for the N-Quads and TriG dumps)."""
-    canonical = canonical_store(loaded.store, as_written=loaded.as_written)
+    named graphs, for the N-Quads and TriG dumps); given a ``scratch`` folder,
+    made in bounded memory through files there."""
+    canonical = canonical_store(loaded.store, as_written=loaded.as_written, scratch=scratch)
     if not loaded.files:
         return canonical
-    return Canonical(canonical.text, canonical.blank_nodes, lambda: named_quads(loaded))
+    return Canonical(canonical.text, canonical.blank_nodes, lambda: named_quads(loaded, scratch=scratch))
 
 
 def graph_name(path: Path, data_dir: Path) -> str:
@@ -203,24 +258,20 @@ def graph_description(name: str) -> str:
 
 def graph_sizes(loaded: LoadedGraph) -> dict[str, int]:
     """How many triples each named graph of the dumps holds."""
-    return named_graph_sizes(named_quads(loaded))
+    return named_quads(loaded).sizes
 
 
-def named_graph_sizes(text: bytes) -> dict[str, int]:
-    """How many lines of N-Quads ``text`` (from :func:`named_quads`) each named graph holds."""
-    sizes: dict[bytes, int] = {}
-    for line in text.splitlines():
-        name = line.rsplit(b" ", 2)[-2]
-        sizes[name] = sizes.get(name, 0) + 1
-    return dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items()))
+def _graph_of(line: bytes) -> bytes:
+    return line.rsplit(b" ", 2)[-2]
 
 
-def named_quads(loaded: LoadedGraph) -> bytes:
+def named_quads(loaded: LoadedGraph, *, scratch: Path | None = None) -> Quads:
     """Every triple as its file wrote it, in its file's named graph (``graph_name``):
     sorted N-Quads lines, one per distinct quad, blank nodes labelled canonically.
     Without blank nodes, each file's N-Triples lines get their graph appended, a
-    file at a time, so that no Python object per triple outlives its file."""
-    lines: list[bytes] = []
+    file at a time, so that no Python object per triple outlives its file; given
+    a ``scratch`` folder, they are sorted and split by graph through files there."""
+    lines = SortedLines(scratch, unique=True)
     for loaded_file in loaded.files:
         triples = [quad.triple for quad in reparse(loaded_file.path)]
         if _has_blank_nodes(triples):
@@ -228,11 +279,43 @@ def named_quads(loaded: LoadedGraph) -> bytes:
         graph = str(ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))).encode("utf-8")
         text = _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         del triples
-        lines.extend(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
-    return _sorted(list(dict.fromkeys(lines)))
+        lines.add(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
+    return _split_by_graph(lines)
 
 
-def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> bytes:
+def _split_by_graph(lines: SortedLines) -> Quads:
+    """Sorted N-Quads lines, written once as they are and once a graph at a time."""
+    sizes: dict[bytes, int] = {}
+    if lines.scratch is None:
+        held = list(lines)
+        graphs: dict[bytes, list[bytes]] = {}
+        for line in held:
+            graphs.setdefault(_graph_of(line), []).append(line)
+        by_graph = tuple(Text(b"".join(graphs[name])) for name in sorted(graphs))
+        sizes = {name: len(graph) for name, graph in graphs.items()}
+        text = Text(b"".join(held))
+    else:
+        scratch = lines.scratch
+        files: dict[bytes, BinaryIO] = {}
+        paths: dict[bytes, Path] = {}
+        path = scratch / f"quads-{id(lines):x}"
+        with contextlib.ExitStack() as stack, path.open("xb") as output:
+            for line in lines:
+                output.write(line)
+                name = _graph_of(line)
+                handle = files.get(name)
+                if handle is None:
+                    paths[name] = scratch / f"graph-{id(lines):x}-{len(paths)}"
+                    handle = files[name] = stack.enter_context(paths[name].open("xb"))
+                    sizes[name] = 0
+                handle.write(line)
+                sizes[name] += 1
+        by_graph = tuple(Text(paths[name]) for name in sorted(paths))
+        text = Text(path)
+    return Quads(text, by_graph, dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items())))
+
+
+def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> Quads:
     """``named_quads`` of a graph with blank nodes: relabelled canonically (RDFC-1.0) over the whole dataset."""
     quads: list[ox.Quad] = []
     for loaded_file in loaded.files:
@@ -241,16 +324,9 @@ def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> bytes:
     dataset = ox.Dataset(quads)
     del quads
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = _bytes(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)).splitlines(keepends=True)
-    return _sorted(list(dict.fromkeys(lines)))
-
-
-def _by_graph(text: bytes) -> Iterator[ox.Quad]:
-    """N-Quads lines ordered by graph name, then as they are, parsed one at a
-    time: TriG then writes each graph as one block."""
-    lines = text.splitlines(keepends=True)
-    lines.sort(key=lambda line: (line.rsplit(b" ", 2)[-2], line))
-    return iter(ox.parse(io.BytesIO(b"".join(lines)), format=ox.RdfFormat.N_QUADS))
+    lines = SortedLines(unique=True)
+    lines.add_text(_bytes(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)))
+    return _split_by_graph(lines)
 
 
 _ANY_BLANK_NODE = "ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
@@ -292,14 +368,14 @@ def write(canonical: Canonical, fmt: ExportFormat, output: BinaryIO, *, files_of
     ``files_of`` names the files behind a node in an error."""
     prefixes = dict(PREFIXES)
     if fmt is ExportFormat.NQUADS and canonical.named is not None:
-        output.write(canonical.named())
+        canonical.named().text.write_to(output)
     elif fmt in (ExportFormat.NTRIPLES, ExportFormat.NQUADS):
         # Default-graph quads are N-Triples lines in N-Quads: the text itself.
-        output.write(canonical.text)
+        canonical.text.write_to(output)
     elif fmt is ExportFormat.TURTLE:
         ox.serialize(canonical.triples(), output, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     elif fmt is ExportFormat.TRIG:
-        quads = _by_graph(canonical.named()) if canonical.named is not None else canonical.quads()
+        quads = canonical.named().quads_by_graph() if canonical.named is not None else canonical.quads()
         ox.serialize(quads, output, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     elif fmt is ExportFormat.RDFXML:
         _check_xml_writable(canonical, files_of)
@@ -315,7 +391,7 @@ _NT_UNWRITABLE = re.compile(rb"\\u00(?:0[0-8BCEF]|1[0-9A-F])|\\[bf]|\\uFFF[EF]")
 
 def _check_xml_writable(canonical: Canonical, files_of: FilesOf | None) -> None:
     """Refuse a graph with a literal that RDF/XML cannot carry, naming it."""
-    if not _NT_UNWRITABLE.search(canonical.text):
+    if not any(_NT_UNWRITABLE.search(chunk) for chunk in canonical.text.chunks()):
         return
     for triple in canonical.triples():
         term = triple.object
@@ -337,7 +413,8 @@ def _write_jsonld(canonical: Canonical, output: BinaryIO) -> None:
     node is parsed from its subject's lines and written as it is made."""
     from aigovkg._jsonld import write_jsonld
 
-    write_jsonld(canonical.text, canonical.blank_nodes, context(), output)
+    with canonical.text.open() as text:
+        write_jsonld(text, canonical.blank_nodes, context(), output)
 
 
 def dump(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str = ExportFormat.TURTLE) -> bytes:
