@@ -228,16 +228,17 @@ def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str,
 
     gate = getattr(kg.engine, "gate", None)
     # Both processes grow from here: on the medium benchmark graph the build
-    # held 0.64 GB when it forked, then 1.85 GB at most, and the two together
-    # 3.7 GB (PSS summed): 3.1 GB more, about 5 times. Without 5 times the
-    # build's present size to spare, the dumps are written after the pages
-    # instead (the large graph's build, on this 24 GB machine).
+    # held 0.68 GB when it forked, then 1.85 GB at most (as it does without
+    # the worker), and the two together 2.2 GB (PSS summed): 1.5 GB more,
+    # about 2.3 times (the dumps sort in bounded memory; the pages' rows are
+    # the growth). Without 3 times the build's present size to spare, the
+    # dumps are written after the pages instead.
     needs = int(_DUMPS_WORKER_NEEDS * resident_memory())
     return Beside(work, parallel=parallel, needs=needs, hold=gate.fork if gate is not None else None)
 
 
 #: The memory the build and its dumps worker need beyond the build's size at the fork, as a multiple of it.
-_DUMPS_WORKER_NEEDS = 5.0
+_DUMPS_WORKER_NEEDS = 3.0
 
 
 def _take(dumps: Beside[tuple[list[str], float]], put: Stage) -> float:
