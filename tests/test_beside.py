@@ -117,6 +117,38 @@ def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_pat
         assert (tmp_path / "beside" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
 
 
+@pytest.mark.reliability("The build's dumps worker killed with SIGKILL part way through the dumps (as the "
+                         "out-of-memory killer would)",
+                         "the build removes what the worker wrote, says so and writes the dumps itself: the same "
+                         "files as a build without a worker, and no scratch files")
+def test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build(tmp_path: Path, monkeypatch):
+    """The dumps worker is killed with SIGKILL (as the kernel's out-of-memory
+    killer would) after its first dump: the build removes what the worker
+    wrote, says so, and writes the dumps itself. Its output is the files of a
+    build without a worker, and nothing of the worker's scratch is left."""
+    from aigovkg import export
+
+    real = export.write
+    parent = os.getpid()
+
+    def write(canonical, fmt, output, **kwargs):
+        if os.getpid() != parent and fmt is export.ExportFormat.NTRIPLES:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(canonical, fmt, output, **kwargs)
+
+    monkeypatch.setattr(export, "write", write)
+    said: list[str] = []
+    killed = build(tmp_path / "killed", parallel=True, progress=said.append)
+    assert [m for m in said if "without an answer (exit -9)" in m and "writing the dumps in this process" in m]
+    after = build(tmp_path / "after", parallel=False)
+    assert killed.files == after.files and "dumps/aigovkg.nt" in killed.files
+    on_disk = sorted(p.relative_to(tmp_path / "killed").as_posix() for p in (tmp_path / "killed").rglob("*")
+                     if p.is_file())
+    assert on_disk == sorted(killed.files)
+    for rel in killed.files:
+        assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+
+
 _KILLED_PARENT = """
 import sys, time
 from pathlib import Path

@@ -307,12 +307,17 @@ terms = literals | st.builds(ox.NamedNode, st.sampled_from(["http://example.org/
 
 @pytest.mark.reliability("Random terms (hypothesis, 300 examples: any text, language tags, numbers, dates and "
                          "booleans in canonical and other lexical forms, ill-typed literals, IRIs, blank nodes, "
-                         "unbound cells) through the fast reading of query results the build uses",
+                         "unbound cells) through the fast reading of query results the build uses, read a few "
+                         "bytes or the whole at a time",
                          "the same rows and values as the general reading, with and without CURIEs")
-def test_fast_rows_read_every_term_as_the_general_path_does():
+def test_fast_rows_read_every_term_as_the_general_path_does(monkeypatch):
+    from aigovkg import results
+
     @FAST
-    @given(values=st.lists(st.lists(terms | st.none(), min_size=2, max_size=2), max_size=6))
-    def check(values: list[list[ox.Literal | ox.NamedNode | ox.BlankNode | None]]) -> None:
+    @given(values=st.lists(st.lists(terms | st.none(), min_size=2, max_size=2), max_size=6),
+           chunk=st.sampled_from([1, 40, 1 << 22]))
+    def check(values: list[list[ox.Literal | ox.NamedNode | ox.BlankNode | None]], chunk: int) -> None:
+        monkeypatch.setattr(results, "_TSV_CHUNK", chunk)
         store = ox.Store()
         for i, (a, b) in enumerate(values):
             row = ox.NamedNode(f"http://example.org/row/{i}")
@@ -330,3 +335,14 @@ def test_fast_rows_read_every_term_as_the_general_path_does():
     # What the TSV reading leaves to the general path (no variables: its header is empty) gives the same.
     engine = EmbeddedEngine(ox.Store())
     assert engine.select_records("SELECT * WHERE {}") == engine.select("SELECT * WHERE {}").records() == [{}]
+
+
+def test_the_fast_reading_leaves_to_the_general_path_what_it_cannot_read():
+    """A cell that does not read as one Turtle term (the reading would be a
+    guess) makes the fast reading give up: the general path reads it."""
+    from aigovkg.results import tsv_records
+
+    assert tsv_records(b"?a\n\"1\"\n") == [{"a": "1"}]
+    assert tsv_records(b"?a\n\"unterminated\n") is None  # not Turtle
+    assert tsv_records(b"?a\n\"1\" . <urn:x:s> <urn:x:0> \"2\"\n") is None  # two terms in one cell
+    assert tsv_records(b"") is None and tsv_records(b"\n") is None  # no variables

@@ -23,7 +23,7 @@ import signal
 import traceback
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from aigovkg.errors import AigovkgError
 
@@ -91,7 +91,7 @@ class Beside(Generic[T]):
         self._receiver: multiprocessing.connection.Connection | None = None
         self._done = False
 
-    def __enter__(self) -> Beside[T]:
+    def __enter__(self) -> Self:
         if self._parallel:
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)

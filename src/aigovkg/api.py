@@ -48,10 +48,7 @@ class KnowledgeGraph:
         (seconds) an embedded query runs in a worker process stopped at the limit,
         and a remote one must be answered in full within it.
         """
-        named = _queries.get(name)
-        text = bind(named.text, named.bindings(params))
-        if named.form != "SELECT":
-            raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
+        text = self._select_text(name, params)
         if timeout is not None and isinstance(self.engine, EmbeddedEngine):
             result = self.engine.run_isolated(text, timeout=timeout)
             assert isinstance(result, ResultTable)
@@ -66,11 +63,17 @@ class KnowledgeGraph:
         ``results(name, **params).records(curies=curies)`` gives, read faster
         from the embedded store (the build reads millions of cells)."""
         if isinstance(self.engine, EmbeddedEngine):
-            named = _queries.get(name)
-            if named.form != "SELECT":
-                raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
-            return self.engine.select_records(bind(named.text, named.bindings(params)), curies=curies)
+            return self.engine.select_records(self._select_text(name, params), curies=curies)
         return self.results(name, **params).records(curies=curies)
+
+    @staticmethod
+    def _select_text(name: str, params: dict[str, Any]) -> str:
+        """A named SELECT query's text with ``params`` bound (checked first)."""
+        named = _queries.get(name)
+        text = bind(named.text, named.bindings(params))
+        if named.form != "SELECT":
+            raise UsageError(f"query {name} is a {named.form} query; use kg.construct()")
+        return text
 
     def query(self, name: str, /, *, curies: bool = False, **params: Any) -> pd.DataFrame:
         """Run a named query and return a pandas DataFrame: columns in projection

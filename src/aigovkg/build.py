@@ -12,15 +12,16 @@ import dataclasses
 import errno
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from aigovkg import resources
-from aigovkg._beside import Beside, resident_memory
+from aigovkg._beside import Beside, WorkerDied, resident_memory
 from aigovkg._io import exchange
 from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
@@ -203,7 +204,7 @@ def build(
                        silence=silence)
             del views, rows
             progress("dumps")
-            dumps_seconds = _take(dumps, put)
+            dumps_seconds = _take(dumps, put, progress)
         progress("ontology")
         write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
@@ -212,19 +213,28 @@ def build(
     return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds)
 
 
-def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str,
-                  parallel: bool | None) -> Beside[tuple[list[str], float]]:
+class _Dumps(Beside[tuple[list[str], float]]):
+    """The dumps being written beside the pages (see :func:`_dumps_beside`)."""
+
+    def __init__(self, kg: KnowledgeGraph, folder: Path, *, base_url: str, **beside: Any) -> None:
+        def work() -> tuple[list[str], float]:
+            start = time.perf_counter()
+            mine = Stage(folder)  # its own list of what it wrote: the caller's copy is not the child's
+            write_dumps(kg, mine, base_url=base_url)
+            return mine.written, time.perf_counter() - start
+
+        super().__init__(work, **beside)
+        self.work = work
+        self.folder = folder
+
+
+def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str, parallel: bool | None) -> _Dumps:
     """:func:`write_dumps` into the staging folder in a forked child (when
     ``parallel``, or by default when there is more than one core and the
     memory for both), while the caller goes on with the pages: the medium
     benchmark graph's dumps take about as long as its pages. It gives the
     files it wrote and the seconds it took; :func:`_take` waits for them (and
-    writes them then, in this process, when there is no child)."""
-    def work() -> tuple[list[str], float]:
-        start = time.perf_counter()
-        mine = Stage(put.folder)  # its own list of what it wrote: the caller's copy is not the child's
-        write_dumps(kg, mine, base_url=base_url)
-        return mine.written, time.perf_counter() - start
+    writes them then, in this process, when there is no child or it died)."""
 
     gate = getattr(kg.engine, "gate", None)
     # Both processes grow from here: on the medium benchmark graph the build
@@ -234,16 +244,26 @@ def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str,
     # the growth). Without 3 times the build's present size to spare, the
     # dumps are written after the pages instead.
     needs = int(_DUMPS_WORKER_NEEDS * resident_memory())
-    return Beside(work, parallel=parallel, needs=needs, hold=gate.fork if gate is not None else None)
+    return _Dumps(kg, put.folder, base_url=base_url, parallel=parallel, needs=needs,
+                  hold=gate.fork if gate is not None else None)
 
 
 #: The memory the build and its dumps worker need beyond the build's size at the fork, as a multiple of it.
 _DUMPS_WORKER_NEEDS = 3.0
 
 
-def _take(dumps: Beside[tuple[list[str], float]], put: Stage) -> float:
-    """Wait for the dumps written beside; record their files; their seconds."""
-    written, seconds = dumps.result()
+def _take(dumps: _Dumps, put: Stage, progress: Callable[[str], None]) -> float:
+    """Wait for the dumps written beside; record their files; their seconds.
+    When the worker died part way (killed: most likely out of memory), what
+    it wrote is removed and the dumps are written here, now that the pages
+    are done and their rows given up."""
+    try:
+        written, seconds = dumps.result()
+    except WorkerDied as died:
+        progress(f"{died}; writing the dumps in this process instead")
+        for partial in [dumps.folder / "dumps", *dumps.folder.glob(".scratch-*")]:
+            shutil.rmtree(partial, ignore_errors=True)
+        written, seconds = dumps.work()
     put.written.extend(written)
     return seconds
 
@@ -322,7 +342,7 @@ def build_site(
             progress("site")
             count = write_site(kg, put, progress=progress)
             progress("dumps")
-            _take(dumps, put)
+            _take(dumps, put, progress)
         progress("ontology")
         write_publishing(put, site_url=site_url)
 

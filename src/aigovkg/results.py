@@ -293,13 +293,34 @@ def tsv_records(data: bytes, *, curies: bool = False) -> list[dict[str, Any]] | 
     benchmark graph, 4.5 s of conversion → 2.7 s. IRIs and blank nodes are
     read from their text; the other distinct terms (few: levels, sources,
     dates, labels) are parsed as Turtle objects, in one document, and
-    converted by :func:`to_python`. A test compares it with ``records()``
-    for every named query and on generated literals."""
-    lines = data.decode("utf-8").split("\n")  # TSV escapes line breaks inside terms
-    if not lines[0]:
+    converted by :func:`to_python`. The text is read a few megabytes at a
+    time (``_TSV_CHUNK``), so that only those rows' cells are strings at once.
+    A test compares it with ``records()`` for every named query and on
+    generated literals, read a row or the whole at a time."""
+    head_end = data.find(b"\n")
+    if head_end <= 0:  # no variables
         return None
-    columns = tuple(name[1:] for name in lines[0].split("\t"))
-    rows = [line.split("\t") for line in lines[1:-1]]
+    columns = tuple(name[1:] for name in data[:head_end].decode("utf-8").split("\t"))
+    records: list[dict[str, Any]] = []
+    start, size = head_end + 1, len(data)
+    while start < size:  # a few megabytes of rows at a time: their cells are millions of strings
+        cut = data.find(b"\n", start + _TSV_CHUNK)
+        end = size if cut < 0 else cut + 1
+        lines = data[start:end].decode("utf-8").split("\n")  # TSV escapes line breaks inside terms
+        chunk = _tsv_rows([line.split("\t") for line in lines[:-1]], columns, curies)
+        if chunk is None:
+            return None
+        records += chunk
+        start = end
+    return records
+
+
+#: Bytes of TSV rows read at a time.
+_TSV_CHUNK = 4 << 20
+
+
+def _tsv_rows(rows: list[list[str]], columns: tuple[str, ...], curies: bool) -> list[dict[str, Any]] | None:
+    """:func:`tsv_records` of some rows, split into cells."""
     seen: dict[str, Any] = {"": None}  # an empty cell is an unbound variable
     others: list[str] = []
     for cell in set(itertools.chain.from_iterable(rows)):
