@@ -409,3 +409,30 @@ def test_dumps_sorted_through_files_are_the_dumps_sorted_in_memory(kg, tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]
     assert sorted(stage.written) == sorted(p.relative_to(tmp_path).as_posix()
                                            for p in tmp_path.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "jsonld"])
+def test_the_export_command_sorts_a_large_graph_through_a_temporary_folder(kg, tmp_path, monkeypatch, fmt):
+    """`aigovkg export` sorts through files in a temporary folder once the
+    graph's lines exceed the budget (64 KiB here: dozens of runs): the same
+    bytes as sorted in memory, and the folder is gone afterwards."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from aigovkg import _sorted_lines
+    from aigovkg.cli import cli
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setattr(_sorted_lines, "BUDGET", 64 << 10)
+    spills = []
+    original = _sorted_lines.SortedLines._spill
+    monkeypatch.setattr(_sorted_lines.SortedLines, "_spill", lambda self: (spills.append(1), original(self))[1])
+    out = tmp_path / f"graph.{fmt}"
+    result = CliRunner().invoke(cli, ["export", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(spills) > 20
+    assert out.read_bytes() == dump(kg.loaded, fmt)
+    assert not list(temporary.iterdir())

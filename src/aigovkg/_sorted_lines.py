@@ -25,6 +25,12 @@ from typing import BinaryIO
 BUDGET = 64 << 20
 #: Runs merged at once (each an open file); more are first merged into one.
 FAN_IN = 64
+_NAMES = itertools.count()  # of files in scratch folders: one per run or text, never reused
+
+
+def scratch_file(scratch: Path, kind: str) -> Path:
+    """A new file name in a scratch folder (names are never reused in a process)."""
+    return scratch / f"{kind}-{next(_NAMES)}"
 
 
 class SortedLines:
@@ -38,7 +44,6 @@ class SortedLines:
         self._held: list[bytes] = []
         self._size = 0
         self._runs: list[Path] = []
-        self._made = 0
 
     def add(self, lines: Iterable[bytes]) -> None:
         """Add lines (each ending in a line feed)."""
@@ -60,8 +65,7 @@ class SortedLines:
 
     def _run(self) -> Path:
         assert self.scratch is not None
-        self._made += 1
-        return self.scratch / f"run-{id(self):x}-{self._made}"
+        return scratch_file(self.scratch, "run")
 
     def _spill(self) -> None:
         run = self._run()

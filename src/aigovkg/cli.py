@@ -456,22 +456,28 @@ def export(fmt: str, out: Path | None, data: Path | None) -> None:
     """Write the whole graph (data and ontology) as RDF.
 
     Deterministic: the same graph gives the same bytes. JSON-LD is compacted
-    with the shipped context, embedded in the document.
+    with the shipped context, embedded in the document. A graph too large to
+    sort in memory is sorted through files in a temporary folder (TMPDIR),
+    removed when done.
     """
+    import tempfile
+
     from aigovkg.export import dump_to
     from aigovkg.loader import load_graph
 
     graph = load_graph(data)
-    if out is None:
-        sys.stdout.flush()
-        dump_to(graph, fmt, sys.stdout.buffer)  # bytes, streamed (click 8.5 deprecates get_binary_stream)
-        sys.stdout.buffer.flush()
-    else:
-        from aigovkg._io import open_atomic
+    with tempfile.TemporaryDirectory(prefix="aigovkg-export-") as scratch:
+        if out is None:
+            sys.stdout.flush()
+            # bytes, streamed (click 8.5 deprecates get_binary_stream)
+            dump_to(graph, fmt, sys.stdout.buffer, scratch=Path(scratch))
+            sys.stdout.buffer.flush()
+        else:
+            from aigovkg._io import open_atomic
 
-        with open_atomic(out) as handle:  # streamed to a temporary file, renamed into place when complete
-            dump_to(graph, fmt, handle)
-        click.echo(f"wrote {out}", err=True)
+            with open_atomic(out) as handle:  # streamed to a temporary file, renamed into place when complete
+                dump_to(graph, fmt, handle, scratch=Path(scratch))
+            click.echo(f"wrote {out}", err=True)
 
 
 @cli.command()

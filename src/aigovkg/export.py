@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from aigovkg import resources
 from aigovkg._as_written import AsWritten, written
-from aigovkg._sorted_lines import SortedLines
+from aigovkg._sorted_lines import SortedLines, scratch_file
 from aigovkg._text import first_unwritable
 from aigovkg.errors import InputError
 from aigovkg.loader import LoadedGraph, reparse
@@ -162,7 +162,7 @@ def _text(lines: SortedLines) -> Text:
     """Sorted lines as text: held, or written to a file in their scratch folder."""
     if lines.scratch is None:
         return Text(lines.text())
-    path = lines.scratch / f"sorted-{id(lines):x}"
+    path = scratch_file(lines.scratch, "sorted")
     with path.open("xb") as handle:
         lines.write_to(handle)
     return Text(path)
@@ -298,14 +298,14 @@ def _split_by_graph(lines: SortedLines) -> Quads:
         scratch = lines.scratch
         files: dict[bytes, BinaryIO] = {}
         paths: dict[bytes, Path] = {}
-        path = scratch / f"quads-{id(lines):x}"
+        path = scratch_file(scratch, "quads")
         with contextlib.ExitStack() as stack, path.open("xb") as output:
             for line in lines:
                 output.write(line)
                 name = _graph_of(line)
                 handle = files.get(name)
                 if handle is None:
-                    paths[name] = scratch / f"graph-{id(lines):x}-{len(paths)}"
+                    paths[name] = scratch_file(scratch, "graph")
                     handle = files[name] = stack.enter_context(paths[name].open("xb"))
                     sizes[name] = 0
                 handle.write(line)
@@ -425,13 +425,16 @@ def dump(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str = ExportFormat.T
     return buffer.getvalue()
 
 
-def dump_to(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str, output: BinaryIO) -> None:
+def dump_to(graph: LoadedGraph | ox.Store, fmt: ExportFormat | str, output: BinaryIO, *,
+            scratch: Path | None = None) -> None:
     """What :func:`dump` returns, streamed to ``output`` (a dump of a large
-    graph is gigabytes: it is never held whole)."""
+    graph is gigabytes: it is never written from one string); given a
+    ``scratch`` folder, the graph is also sorted in bounded memory, through
+    files there (see :mod:`aigovkg._sorted_lines`)."""
     if isinstance(graph, LoadedGraph):
-        write(canonical_graph(graph), ExportFormat(fmt), output, files_of=graph.files_of)
+        write(canonical_graph(graph, scratch=scratch), ExportFormat(fmt), output, files_of=graph.files_of)
     else:
-        write(canonical_store(graph), ExportFormat(fmt), output)
+        write(canonical_store(graph, scratch=scratch), ExportFormat(fmt), output)
 
 
 def triples_to_text(triples: Iterable[ox.Triple], fmt: str = "turtle") -> str:
