@@ -188,7 +188,11 @@ def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None,
     ``as_written``, with each literal as the files wrote it. A store of named
     IRIs and literals only (what the loader makes) is dumped by Oxigraph
     straight to N-Triples, without a Python object per triple; given a
-    ``scratch`` folder, through files there, in bounded memory."""
+    ``scratch`` folder, through files there, in bounded memory. Its lines,
+    sorted as bytes, are in the order of the triples' ``str`` (a line is the
+    triple's text and " .", and a space sorts before any character that could
+    follow a term); sorting bytes Oxigraph wrote is far cheaper than sorting a
+    million Python objects."""
     as_written = as_written or {}
     if any(True for _ in store.named_graphs()) or store.query(_ANY_BLANK_NODE):
         return canonicalize(written((quad.triple for quad in store), as_written))
@@ -199,7 +203,7 @@ def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None,
         lines.add(line for line in dumped.splitlines(keepends=True) if line not in stored)
         del dumped
     else:
-        dumped_path = scratch / "store.nt"
+        dumped_path = scratch_file(scratch, "store")
         store.dump(dumped_path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         with dumped_path.open("rb") as handle:
             while chunk := handle.readlines(lines.budget // 4):
