@@ -473,7 +473,8 @@ def child_build_stages(data: Path) -> None:
             _emit(f"build: {stage}", seconds)
         _emit("build: total", end - start)
         _emit("result", 0.0, triples=summary.triples, files=len(summary.files),
-              bytes=sum(p.stat().st_size for p in (out / "site").rglob("*") if p.is_file()))
+              bytes=sum(p.stat().st_size for p in (out / "site").rglob("*") if p.is_file()),
+              dumps_beside=getattr(summary, "dumps_beside", None))
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -571,6 +572,11 @@ def build_stage_table(report: dict[str, Any]) -> str:
         label = f"{size} ({entry['triples']:,} triples)" if entry.get("triples") else size
         ours, low = stages["median_seconds"], floors["median_seconds"]
         total_floor = 0.0
+        # Whether the build forked its dumps worker (BuildSummary.dumps_beside says; before it did,
+        # a build with an "after the pages" stage had the worker, when it could).
+        beside = stages.get("result", {}).get("dumps_beside")
+        if beside is None:
+            beside = "build: after the pages" in ours
         for stage in ("load", "validate", "gather", "render", "dumps"):
             a = ours.get(f"build: {stage}")
             if a is None:
@@ -579,11 +585,13 @@ def build_stage_table(report: dict[str, Any]) -> str:
             total_floor += f
             shown = f"{f:.2f}" if f"floor: {stage}" in low else "—"
             ratio = f"{a / f:.1f}×" if f"floor: {stage}" in low and f > 0 else "—"
-            name = "dumps, beside gather and render" if stage == "dumps" and "build: after the pages" in ours else stage
+            name = stage if stage != "dumps" else "dumps, beside gather and render" if beside else \
+                "dumps, after the pages (the build did not fork)"
             lines.append(f"| {label} | {name} | {a:.2f} | {shown} | {ratio} | {BUILD_FLOORS[stage]} |")
         waited = ours.get("build: after the pages")
         if waited is not None:
-            lines.append(f"| {label} | after the pages: the dumps' rest, the ontology's pages, the swap | "
+            what = "the dumps' rest" if beside else "the dumps"
+            lines.append(f"| {label} | after the pages: {what}, the ontology's pages, the swap | "
                          f"{waited:.2f} | | | |")
         total = ours.get("build: total")
         if total is not None:

@@ -113,6 +113,7 @@ def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_pat
     after = build(tmp_path / "after", parallel=False)
     assert beside.files == after.files and "dumps/aigovkg.trig" in beside.files
     assert beside.dumps_seconds > 0 and after.dumps_seconds > 0
+    assert beside.dumps_beside and not after.dumps_beside
     for rel in beside.files:
         assert (tmp_path / "beside" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
 
@@ -141,6 +142,7 @@ def test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build(tmp_path: 
     killed = build(tmp_path / "killed", parallel=True, progress=said.append)
     assert [m for m in said if "without an answer (exit -9)" in m and "writing the dumps in this process" in m]
     after = build(tmp_path / "after", parallel=False)
+    assert not killed.dumps_beside
     assert killed.files == after.files and "dumps/aigovkg.nt" in killed.files
     on_disk = sorted(p.relative_to(tmp_path / "killed").as_posix() for p in (tmp_path / "killed").rglob("*")
                      if p.is_file())

@@ -164,3 +164,18 @@ def test_pyrudof_by_parts_finds_what_pyrudof_finds_whole(tmp_path: Path):
     by_part = [results(text) for _name, text in parts]
     assert len(set(whole)) >= 10 and len(parts) >= 10  # violations of the claim shape, split by property
     assert sorted(r for found in by_part for r in found) == sorted(whole)
+
+
+def test_the_build_stage_table_says_whether_the_dumps_were_written_beside_the_pages():
+    # The build says whether its worker wrote the dumps; the table names the stage by it
+    # (the large graph's build does not fork on a 24 GB machine: its dumps come after the pages).
+    bench = _bench()
+    seconds = {"build: load": 1.0, "build: dumps": 4.0, "build: after the pages": 5.0, "build: total": 10.0}
+    floors = {"median_seconds": {"floor: load": 0.5, "floor: dumps": 2.0}}
+    for beside, name, rest in ((True, "dumps, beside gather and render", "the dumps' rest"),
+                               (False, "dumps, after the pages (the build did not fork)", "the dumps")):
+        stages = {"median_seconds": seconds, "result": {"dumps_beside": beside}}
+        text = bench.build_stage_table({"sizes": {"large": {"triples": 10, "build_stages": stages,
+                                                            "build_floors": floors}}})
+        assert f"| large (10 triples) | {name} | 4.00 | 2.00 | 2.0× |" in text
+        assert f"| large (10 triples) | after the pages: {rest}, the ontology's pages, the swap | 5.00 |" in text

@@ -101,6 +101,11 @@ class Beside(Generic[T]):
             sender.close()
         return self
 
+    @property
+    def forked(self) -> bool:
+        """Whether the work runs (or ran) in a child."""
+        return self._process is not None
+
     def result(self) -> T:
         """The work's value, once it is done."""
         if self._done:

@@ -43,6 +43,8 @@ class BuildSummary:
     pages: int
     #: How long writing the dumps took (beside the pages, when on another core).
     dumps_seconds: float = 0.0
+    #: Whether a forked worker wrote the dumps beside the pages (else this process, after them).
+    dumps_beside: bool = False
 
 
 class Stage:
@@ -169,9 +171,10 @@ def build(
     topics = kg.results("topics").records()
     pages = 0
     dumps_seconds = 0.0
+    dumps_beside = False
 
     def fill(put: Stage) -> None:
-        nonlocal pages, dumps_seconds
+        nonlocal pages, dumps_seconds, dumps_beside
         # The dumps need only the loaded store: they are written beside the
         # pages, on the other core (see _dumps_beside).
         with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
@@ -204,13 +207,13 @@ def build(
                        silence=silence)
             del views, rows
             progress("dumps")
-            dumps_seconds = _take(dumps, put, progress)
+            dumps_seconds, dumps_beside = _take(dumps, put, progress)
         progress("ontology")
         write_publishing(put, site_url=site_url)
         put("validation.txt", report.to_text())
 
     files = staged(out, fill, command="build", reads=folders_read(data))
-    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds)
+    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds, dumps_beside)
 
 
 class _Dumps(Beside[tuple[list[str], float]]):
@@ -252,11 +255,11 @@ def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str, parallel: bo
 _DUMPS_WORKER_NEEDS = 3.0
 
 
-def _take(dumps: _Dumps, put: Stage, progress: Callable[[str], None]) -> float:
-    """Wait for the dumps written beside; record their files; their seconds.
-    When the worker died part way (killed: most likely out of memory), what
-    it wrote is removed and the dumps are written here, now that the pages
-    are done and their rows given up."""
+def _take(dumps: _Dumps, put: Stage, progress: Callable[[str], None]) -> tuple[float, bool]:
+    """Wait for the dumps written beside; record their files; their seconds,
+    and whether the worker wrote them. When the worker died part way (killed:
+    most likely out of memory), what it wrote is removed and the dumps are
+    written here, now that the pages are done and their rows given up."""
     try:
         written, seconds = dumps.result()
     except WorkerDied as died:
@@ -264,8 +267,10 @@ def _take(dumps: _Dumps, put: Stage, progress: Callable[[str], None]) -> float:
         for partial in [dumps.folder / "dumps", *dumps.folder.glob(".scratch-*")]:
             shutil.rmtree(partial, ignore_errors=True)
         written, seconds = dumps.work()
+        put.written.extend(written)
+        return seconds, False
     put.written.extend(written)
-    return seconds
+    return seconds, dumps.forked
 
 
 def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
