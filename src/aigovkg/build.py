@@ -285,6 +285,7 @@ def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
     from aigovkg.export import SUFFIX, ExportFormat, Quads, canonical_graph, context, write
 
     assert kg.loaded is not None
+    stage.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=stage.folder) as scratch:
         canonical = canonical_graph(kg.loaded, scratch=Path(scratch))
         sizes = None
