@@ -117,6 +117,7 @@ class Text:
                 yield chunk + handle.readline()
 
     def write_to(self, output: BinaryIO) -> None:
+        """Copy the text to ``output``."""
         with self.open() as handle:
             shutil.copyfileobj(handle, output, 1 << 20)
 
@@ -198,17 +199,18 @@ def canonical_store(store: ox.Store, *, as_written: AsWritten | None = None,
         return canonicalize(written((quad.triple for quad in store), as_written))
     stored = {_bytes(ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES)) for triple in as_written}
     lines = SortedLines(scratch)
+    # The store's N-Triples, held or in a scratch file, read a part at a time.
     if scratch is None:
-        dumped = _bytes(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
-        lines.add(line for line in dumped.splitlines(keepends=True) if line not in stored)
-        del dumped
+        dumped: Text = Text(_bytes(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())))
     else:
-        dumped_path = scratch_file(scratch, "store")
-        store.dump(dumped_path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        with dumped_path.open("rb") as handle:
-            while chunk := handle.readlines(lines.budget // 4):
-                lines.add(line for line in chunk if line not in stored)
-        dumped_path.unlink()
+        path = scratch_file(scratch, "store")
+        store.dump(path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        dumped = Text(path)
+    for chunk in dumped.chunks(lines.budget // 4):
+        lines.add(line for line in chunk.splitlines(keepends=True) if line not in stored)
+    if isinstance(dumped.source, Path):
+        dumped.source.unlink()
+    del dumped
     # Each stored triple the files wrote otherwise is replaced by the triples as written.
     as_written_triples = [triple for group in as_written.values() for triple in group]
     if as_written_triples:
@@ -288,35 +290,30 @@ def named_quads(loaded: LoadedGraph, *, scratch: Path | None = None) -> Quads:
 
 
 def _split_by_graph(lines: SortedLines) -> Quads:
-    """Sorted N-Quads lines, written once as they are and once a graph at a time."""
+    """Sorted N-Quads lines, written once as they are and once a graph at a
+    time: into files in the lines' scratch folder, or held when they have none."""
+    scratch = lines.scratch
     sizes: dict[bytes, int] = {}
-    if lines.scratch is None:
-        held = list(lines)
-        graphs: dict[bytes, list[bytes]] = {}
-        for line in held:
-            graphs.setdefault(_graph_of(line), []).append(line)
-        by_graph = tuple(Text(b"".join(graphs[name])) for name in sorted(graphs))
-        sizes = {name: len(graph) for name, graph in graphs.items()}
-        text = Text(b"".join(held))
-    else:
-        scratch = lines.scratch
-        files: dict[bytes, BinaryIO] = {}
-        paths: dict[bytes, Path] = {}
-        path = scratch_file(scratch, "quads")
-        with contextlib.ExitStack() as stack, path.open("xb") as output:
-            for line in lines:
-                output.write(line)
-                name = _graph_of(line)
-                handle = files.get(name)
-                if handle is None:
-                    paths[name] = scratch_file(scratch, "graph")
-                    handle = files[name] = stack.enter_context(paths[name].open("xb"))
-                    sizes[name] = 0
-                handle.write(line)
-                sizes[name] += 1
-        by_graph = tuple(Text(paths[name]) for name in sorted(paths))
-        text = Text(path)
-    return Quads(text, by_graph, dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items())))
+    with contextlib.ExitStack() as stack:
+
+        def sink(kind: str) -> tuple[BinaryIO, Callable[[], Text]]:
+            if scratch is None:
+                buffer = io.BytesIO()
+                return buffer, lambda: Text(buffer.getvalue())
+            path = scratch_file(scratch, kind)
+            return stack.enter_context(path.open("xb")), lambda: Text(path)
+
+        output, whole = sink("quads")
+        graphs: dict[bytes, tuple[BinaryIO, Callable[[], Text]]] = {}
+        for line in lines:
+            output.write(line)
+            name = _graph_of(line)
+            if name not in graphs:
+                graphs[name], sizes[name] = sink("graph"), 0
+            graphs[name][0].write(line)
+            sizes[name] += 1
+    by_graph = tuple(graphs[name][1]() for name in sorted(graphs))
+    return Quads(whole(), by_graph, dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items())))
 
 
 def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> Quads:
