@@ -158,3 +158,19 @@ def test_a_large_heatmap_keeps_a_readable_size(tmp_path):
     assert ax.get_images()[0].get_array().shape == (MAX_ROWS + 50, MAX_COLUMNS + 5)
     width, height = figure.get_size_inches()
     assert (width, height) == pytest.approx((4 + 0.55 * MAX_COLUMNS, 2 + 0.32 * MAX_ROWS))
+
+
+def test_the_site_closes_every_figure_it_draws(kg):
+    # pyplot keeps a figure until it is closed: a process that builds many times
+    # would hold every heatmap it drew (and matplotlib warns past 20 figures).
+    import matplotlib.pyplot as plt
+
+    from aigovkg.render.site import write_site
+
+    before = set(plt.get_fignums())
+    written: dict[str, str | bytes] = {}
+    write_site(kg, written.__setitem__)
+    pictures = {f"pictures/{name}.{fmt}" for name in ("coverage-heatmap", "tension-network", "topic-network")
+                for fmt in ("svg", "png")}
+    assert pictures <= set(written)
+    assert set(plt.get_fignums()) == before

@@ -218,6 +218,11 @@ def _network_legend(ax: Any, kind: str, sizes: list[int], weights: list[float], 
               labelspacing=1.2, borderpad=0.2)
 
 
+def close(fig: Figure) -> None:
+    """Free a figure: pyplot keeps every figure it made until it is closed."""
+    _matplotlib().close(fig)
+
+
 def save(fig: Figure, out: Path) -> Path:
     """Write a figure as PNG or SVG (by the file's suffix), atomically."""
     import io

@@ -45,14 +45,22 @@ def _pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], simi
     """The pictures, drawn from the coverage-matrix rows and topic similarity graph the pages already have."""
     import io
 
-    from aigovkg.plot import heatmap, network
+    from aigovkg.plot import close, heatmap, network
 
-    for name, figure in (("coverage-heatmap", heatmap(kg, rows=coverage)), ("tension-network", network(kg, "tensions")),
-                         ("topic-network", network(kg, "topics", graph=similarity))):
-        for fmt in ("svg", "png"):
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
-            put(f"pictures/{name}.{fmt}", buffer.getvalue())
+    drawings: tuple[tuple[str, Callable[[], Any]], ...] = (
+        ("coverage-heatmap", lambda: heatmap(kg, rows=coverage)), ("tension-network", lambda: network(kg, "tensions")),
+        ("topic-network", lambda: network(kg, "topics", graph=similarity)))
+    for name, draw in drawings:
+        # One figure at a time, closed once written (a large graph's heatmap is
+        # hundreds of MB).
+        figure = draw()
+        try:
+            for fmt in ("svg", "png"):
+                buffer = io.BytesIO()
+                figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
+                put(f"pictures/{name}.{fmt}", buffer.getvalue())
+        finally:
+            close(figure)
 
 
 def _evidence_json(e: Evidence) -> dict[str, Any]:
