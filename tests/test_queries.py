@@ -175,6 +175,9 @@ def _derived_equal_queries(kg):
             compared += len(queried)
     matrix = kg.results("coverage-matrix").records()
     assert model.coverage_matrix_rows(model.topic_page_rows(kg)) == matrix
+    # The silence index, to the digits written on the index pages.
+    silence, queried_silence = model.silence_index(matrix), kg.rows("silence-index")[0]
+    assert {k: (v, str(v)) for k, v in silence.items()} == {k: (v, str(v)) for k, v in queried_silence.items()}
     _evidence, by_instrument = model.claims_gathered(kg)
     queried = model.grouped_rows(kg, {"instrument-coverage": ("instrument",)})
     assert by_instrument == {iri: rows["instrument-coverage"] for iri, rows in queried.items()}

@@ -151,6 +151,7 @@ def build(
     from aigovkg.model import (
         claims_gathered,
         coverage_matrix_rows,
+        silence_index,
         subject_rows,
         topic_page_rows,
         topic_pages,
@@ -193,7 +194,7 @@ def build(
             progress("instrument and jurisdiction pages")
             rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
             del by_instrument
-            silence = kg.rows("silence-index")[0]  # the site's and the wiki's index pages
+            silence = silence_index(coverage)  # the site's and the wiki's index pages
             progress("site")
             pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
                                silence=silence, progress=progress)

@@ -686,6 +686,24 @@ def coverage_matrix_rows(rows: Mapping[str, Rows]) -> list[dict[str, Any]]:
     return sorted(claims.values(), key=lambda r: (r["instrumentLabel"], r["topicLabel"], r["sourceSlug"], r["claim"]))
 
 
+def silence_index(coverage: list[dict[str, Any]]) -> dict[str, Any]:
+    """The row of ``silence-index`` (reviewed view) computed from the
+    coverage-matrix rows (:func:`coverage_matrix_rows`): one row per claim
+    shown, as the query counts them; ``silencePercent`` rounded as SPARQL's
+    ``ROUND`` does (halves up), unbound where no cell is assessed.
+    ``tests/test_queries.py`` checks it against the query."""
+    from decimal import Decimal
+    from fractions import Fraction
+    from math import floor
+
+    levels = [row["level"] for row in coverage]
+    assessed = sum(level != "not-assessed" for level in levels)
+    silent = levels.count("silent")
+    percent = (Decimal(floor(Fraction(1000 * silent, assessed) + Fraction(1, 2))) / 10) if assessed else None
+    return {"cells": assessed, "silentCells": silent, "silencePercent": percent,
+            "notAssessedCells": len(levels) - assessed}
+
+
 def derived_topic_rows(coverage: list[dict[str, Any]]) -> Rows:
     """The rows of ``topic-coverage-summary``, ``topic-primacy``,
     ``topic-silent-regimes`` and ``topic-references`` for one topic (reviewed
