@@ -509,3 +509,25 @@ def test_the_sparql_page_has_contents_grouping_every_query(site):
     html = (site / "sparql.html").read_text(encoding="utf-8")
     assert all(f"<td><code>{prefix}:</code></td><td><code>{ns}</code></td>" in html for prefix, ns in PREFIXES.items())
     assert "claim:aigovkg\\/human-oversight\\/eu-ai-act" in html and "?x a/rdfs:subClassOf* prov:Entity" in html
+
+
+def test_the_index_pages_say_so_where_no_cell_is_assessed(tmp_path):
+    # A graph without Policy Window's claims (a synthetic one), and a silence
+    # index with no assessed cell: words, never "None%".
+    from aigovkg.api import load
+    from aigovkg.render.site import write_site
+    from aigovkg.render.wiki import write_wiki
+    from aigovkg.synth import synthesize
+
+    synthesize(tmp_path / "g", instruments=12, topics=3, seed=5)
+    kg = load(tmp_path / "g")
+    site: dict[str, str | bytes] = {}
+    write_site(kg, site.__setitem__)
+    index = str(site["index.html"])
+    assert "Per Policy Window alone: no cell assessed." in index and "None" not in index
+    assert "% of the instrument × topic matrix is silence" in index
+    wiki: dict[str, str] = {}
+    empty = {"cells": 0, "silentCells": 0, "silencePercent": None, "notAssessedCells": 0}
+    write_wiki(kg, wiki.__setitem__, fmt="mdx", silence=empty)
+    (front,) = [text for text in wiki.values() if "AI-governance instruments treat" in text]
+    assert "No instrument × topic cell is assessed yet." in front and "None" not in front
