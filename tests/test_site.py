@@ -526,8 +526,12 @@ def test_the_index_pages_say_so_where_no_cell_is_assessed(tmp_path):
     index = str(site["index.html"])
     assert "Per Policy Window alone: no cell assessed." in index and "None" not in index
     assert "% of the instrument × topic matrix is silence" in index
-    wiki: dict[str, str] = {}
     empty = {"cells": 0, "silentCells": 0, "silencePercent": None, "notAssessedCells": 0}
+    write_site(kg, site.__setitem__, silence=empty)
+    index = str(site["index.html"])
+    assert "No instrument × topic cell is assessed yet, so there is no silence index." in index
+    assert "None" not in index
+    wiki: dict[str, str] = {}
     write_wiki(kg, wiki.__setitem__, fmt="mdx", silence=empty)
     (front,) = [text for text in wiki.values() if "AI-governance instruments treat" in text]
     assert "No instrument × topic cell is assessed yet." in front and "None" not in front
