@@ -295,3 +295,23 @@ def test_failed_push_leaves_the_real_remote_graph_as_it_was(real_store: str, dat
     ask = 'ASK {{ inst:eu-ai-act rdfs:label "{}"@en }}'
     assert remote.sparql_results(ask.format("EU AI Act")) is True
     assert remote.sparql_results(ask.format("Changed")) is False
+
+
+@pytest.mark.reliability("An endpoint slower than the timeout on a machine so busy that the deadline's watchdog "
+                         "thread runs late (the socket's own timeout fires first)",
+                         "'no complete answer within 1 s', never 'cannot reach the endpoint: timed out'")
+def test_a_socket_timeout_is_a_timeout_even_before_the_watchdog_runs(servers, monkeypatch):
+    # A busy machine cannot be made on demand: the watchdog's timer is started
+    # ten times late instead, so the socket's own timeout (the same deadline)
+    # is what ends the wait. Seen once in the suite under load as the wrong message.
+    from aigovkg import _http
+
+    class LateWatchdog(_http._Watchdog):
+        def __init__(self, seconds: float) -> None:
+            super().__init__(seconds * 10)
+
+    monkeypatch.setattr(_http, "_Watchdog", LateWatchdog)
+    server = _start("slow")
+    servers.append(server)
+    with pytest.raises(QueryError, match=r"no complete answer within 1 s"):
+        aigovkg.load(endpoint=server.url, timeout=1, retries=0).results("topics")

@@ -353,9 +353,12 @@ def exchange(
                 raise Timeout(late) from None
             raise
         except (OSError, http.client.HTTPException) as exc:
-            if watchdog.expired:
-                raise Timeout(late) from None
             reason = getattr(exc, "reason", None) or exc
+            # The sockets' own timeout is the whole deadline, so a socket that
+            # timed out means the deadline passed, even where the watchdog's
+            # thread has not yet run (a busy machine): a timeout, not a failed connection.
+            if watchdog.expired or isinstance(reason, TimeoutError):
+                raise Timeout(late) from None
             raise Unreachable(f"{shown}: cannot reach the endpoint: {reason}", reason) from None
         except ValueError as exc:  # urllib's word for a URL or a Digest algorithm it cannot handle
             raise QueryError(f"{shown}: {exc}") from None
