@@ -12,6 +12,7 @@ import pytest
 
 from aigovkg import queries, resources
 from aigovkg.errors import InputError, QueryError
+from aigovkg.render.site import SILENCE_SOURCES
 from aigovkg.sparql import check_read_only
 
 from .conftest import run_cli
@@ -181,6 +182,13 @@ def _derived_equal_queries(kg):
     _evidence, by_instrument = model.claims_gathered(kg)
     queried = model.grouped_rows(kg, {"instrument-coverage": ("instrument",)})
     assert by_instrument == {iri: rows["instrument-coverage"] for iri, rows in queried.items()}
+    # Each source's own silence index (the site's index page), from the same rows; a
+    # source with no claims in the graph too.
+    every_claim = [row for rows in by_instrument.values() for row in rows]
+    for slug in {row["sourceSlug"] for row in every_claim} | set(SILENCE_SOURCES):
+        silence = model.silence_index([row for row in every_claim if row["sourceSlug"] == slug])
+        queried_silence = kg.rows("silence-index", source=slug)[0]
+        assert {k: (v, str(v)) for k, v in silence.items()} == {k: (v, str(v)) for k, v in queried_silence.items()}, slug
     return compared + len(matrix) + sum(len(rows) for rows in by_instrument.values())
 
 

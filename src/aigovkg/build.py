@@ -157,7 +157,7 @@ def build(
         topic_pages,
     )
     from aigovkg.render import page_name, render_topic
-    from aigovkg.render.site import write_site
+    from aigovkg.render.site import SILENCE_SOURCES, write_site
     from aigovkg.render.wiki import write_wiki
 
     check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
@@ -189,6 +189,10 @@ def build(
             # What every claim rests on, for every kind of page, and the instrument
             # pages' coverage rows: one reading of every claim.
             evidence, by_instrument = claims_gathered(kg)
+            # Each source's own silence index for the site's index page, counted
+            # from the same rows (every claim of every source) instead of queried.
+            silence_by_source = {slug: silence_index([r for claims in by_instrument.values() for r in claims
+                                                      if r["sourceSlug"] == slug]) for slug in SILENCE_SOURCES}
             views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
             del topic_rows
             progress("instrument and jurisdiction pages")
@@ -197,7 +201,7 @@ def build(
             silence = silence_index(coverage)  # the site's and the wiki's index pages
             progress("site")
             pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
-                               silence=silence, progress=progress)
+                               silence=silence, silence_by_source=silence_by_source, progress=progress)
             del coverage, similarity
             for slug, view in views.items():
                 name = page_name(kg, slug, view.iri)

@@ -100,15 +100,21 @@ def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, 
     return instruments[a]["slug"], instruments[b]["slug"]
 
 
+#: The sources whose own silence index the index page shows beside the reviewed view's, by slug.
+SILENCE_SOURCES = {"policy-window": "Policy Window"}
+
+
 def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] | None = None,
                rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
                coverage: list[dict[str, Any]] | None = None, silence: Mapping[str, Any] | None = None,
+               silence_by_source: Mapping[str, Mapping[str, Any]] | None = None,
                progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
     ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
     pages' rows, ``similarity`` the topic similarity graph and ``coverage`` the
-    coverage-matrix rows (reviewed view) and ``silence`` the ``silence-index``
-    row (likewise), when the caller has already gathered them. The coverage
+    coverage-matrix rows (reviewed view), ``silence`` the ``silence-index``
+    row (likewise) and ``silence_by_source`` its row for each source of
+    :data:`SILENCE_SOURCES`, by slug, when the caller has already gathered them. The coverage
     matrix is queried at most once: it feeds the similarity graph, the
     compare page and the pictures."""
     env = _environment("html")
@@ -132,7 +138,9 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     jurisdictions = kg.results("jurisdictions").records()
     if silence is None:
         silence = kg.rows("silence-index")[0]
-    per_source = [("Policy Window", kg.results("silence-index", source="policy-window").records()[0])]
+    if silence_by_source is None:
+        silence_by_source = {slug: kg.rows("silence-index", source=slug)[0] for slug in SILENCE_SOURCES}
+    per_source = [(name, silence_by_source[slug]) for slug, name in SILENCE_SOURCES.items()]
     dataset_iri = "https://w3id.org/aigovkg/id/dataset"
     page("index.html", "index.html.j2", "aigovkg", dataset_iri,
          {"@context": SCHEMA, "@type": "Dataset", "@id": dataset_iri, "name": "aigovkg",
