@@ -129,7 +129,7 @@ def test_lists_the_tools_and_resources(url):
     named = queries.named_queries()
     uris = {str(r.uri) for r in listed.resources}
     assert uris == {f"aigovkg://queries/{n}" for n in named} | {"aigovkg://ontology", "aigovkg://shapes"}
-    assert len(listed.resources) == len(named) + 2 == 48
+    assert len(listed.resources) == len(named) + 2 == 49
 
 
 def test_resources_hold_the_queries_ontology_and_shapes(url):
@@ -206,7 +206,7 @@ def check_disagreements(found: dict[str, Any]) -> None:
 
 def check_list_queries(found: dict[str, Any]) -> None:
     named = queries.named_queries()
-    assert [q["name"] for q in found["queries"]] == list(named) and len(named) == 46
+    assert [q["name"] for q in found["queries"]] == list(named) and len(named) == 47
     (coverage,) = [q for q in found["queries"] if q["name"] == "topic-coverage"]
     assert [(p["name"], p["type"], p["optional"]) for p in coverage["params"]] == [
         ("topic", "topic", True), ("source", "source", True)]

@@ -39,7 +39,7 @@ def test_clusters_of_the_topic_graph_need_no_extra_step(kg):
 
 
 def test_the_graph_lists_its_named_queries_and_construct_says_what_it_returns(kg):
-    assert len(kg.queries) == 46 and "obligations" in kg.queries and "deadlines" in kg.queries
+    assert len(kg.queries) == 47 and "obligations" in kg.queries and "deadlines" in kg.queries
     assert all(description for description in kg.queries.values())
     assert "pyoxigraph" in (type(kg).construct.__doc__ or "")
     with pytest.raises(UsageError, match="is a SELECT query"):

@@ -79,8 +79,8 @@ def test_every_named_query_gives_the_same_rows_embedded_and_remote(kg, oxigraph_
             a, b = _rows(local), _rows(far)
             assert (a if ordered else sorted(a)) == (b if ordered else sorted(b)), (named.name, params)
             compared += 1
-    assert len(NAMED) == 46
-    assert compared == 62  # every query, and again with source=policy-window where it takes one
+    assert len(NAMED) == 47
+    assert compared == 64  # every query, and again with source=policy-window where it takes one
 
 
 def test_dataframes_from_the_endpoint(oxigraph_server):

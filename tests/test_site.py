@@ -500,7 +500,7 @@ def test_the_sparql_page_has_contents_grouping_every_query(site):
     assert all(href.startswith("#") for href in page.contents) and set(targets) <= page.ids
     groups = grouped_queries()
     assert OTHER_QUERIES not in [heading for heading, _ in groups]  # every query has a group of its own
-    assert len(groups) == 8 and sum(len(group) for _, group in groups) == len(named_queries()) == 46
+    assert len(groups) == 8 and sum(len(group) for _, group in groups) == len(named_queries()) == 47
     assert {f"q-{name}" for name in named_queries()} <= set(targets)
     assert {f"first-{name}" for name in first_queries()} <= set(targets)
     assert {"first", "prefixes", "entailment", "library"} <= set(targets)

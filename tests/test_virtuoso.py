@@ -231,7 +231,7 @@ def test_every_named_query_gives_the_same_rows_on_virtuoso(virtuoso, kg):
             a, b = _rows(local), _rows(far)
             if far.columns != local.columns or (a if ordered else sorted(a)) != (b if ordered else sorted(b)):
                 differ.append(named.name)
-    assert compared == 62
+    assert compared == 64
     assert differ == sorted(VIRTUOSO_REFUSES)
     for name, why in VIRTUOSO_REFUSES.items():
         refused = run_cli("query", name, "--endpoint", virtuoso.query, "--graph", PARITY, "-p", "on=2025-01-01")
@@ -248,7 +248,7 @@ def test_the_virtuoso_benchmark_runs_every_query_on_both(tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["virtuoso"]["triples"] == report["triples"] > 5000
     outcomes = {name: q["outcome"] for name, q in report["queries"].items()}
-    assert len(outcomes) == 46
+    assert len(outcomes) == 47
     assert {n for n, o in outcomes.items() if o != "same rows"} == {"instruments-in-effect"}
     assert "SQ200" in outcomes["instruments-in-effect"]
-    assert "| `topic-coverage` |" in result.stdout and "46 queries on" in result.stdout
+    assert "| `topic-coverage` |" in result.stdout and "47 queries on" in result.stdout

@@ -149,7 +149,8 @@ def build(
     same files)."""
     from aigovkg import analyse
     from aigovkg.model import (
-        claims_gathered,
+        claims_by_instrument,
+        claims_read,
         coverage_matrix_rows,
         silence_index,
         subject_rows,
@@ -183,12 +184,15 @@ def build(
             # One coverage matrix for the topic similarity graph (the topic pages'
             # related topics, the site's picture), the compare page and the heatmap.
             # It is computed from the topic pages' rows, gathered once for all topics.
-            topic_rows = topic_page_rows(kg)
+            # What every claim rests on, for every kind of page, and each claim
+            # once: one reading of every claim, for the topic pages' coverage rows
+            # and the instrument pages'.
+            evidence, claims = claims_read(kg)
+            topic_rows = topic_page_rows(kg, claims=claims)
             coverage = coverage_matrix_rows(topic_rows)
             similarity = analyse.topic_graph(kg, rows=coverage)
-            # What every claim rests on, for every kind of page, and the instrument
-            # pages' coverage rows: one reading of every claim.
-            evidence, by_instrument = claims_gathered(kg)
+            by_instrument = claims_by_instrument(claims)
+            del claims
             # Each source's own silence index for the site's index page, counted
             # from the same rows (every claim of every source) instead of queried.
             silence_by_source = {slug: silence_index([r for claims in by_instrument.values() for r in claims

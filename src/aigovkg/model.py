@@ -395,6 +395,14 @@ def claims_gathered(kg: KnowledgeGraph) -> tuple[dict[str, Evidence], dict[str, 
     in the query's order. On a graph that passes the shapes (one level,
     citation, confidence and verification per claim, one notation and label
     per topic and source) they are the query's rows, which a test checks."""
+    evidence, claims = claims_read(kg)
+    return evidence, claims_by_instrument(claims)
+
+
+def claims_read(kg: KnowledgeGraph) -> tuple[dict[str, Evidence], dict[str, dict[str, Any]]]:
+    """One run of ``claim-evidence``: what every claim rests on, by claim IRI,
+    and each claim once (the columns of ``instrument-coverage``, with its
+    topic's notation and label), by claim IRI, in the query's order."""
     rows = kg.rows("claim-evidence")
     topics = {t["topic"]: t for t in kg.rows("topics")}
     claims: dict[str, dict[str, Any]] = {}
@@ -403,10 +411,66 @@ def claims_gathered(kg: KnowledgeGraph) -> tuple[dict[str, Evidence], dict[str, 
         if topic is not None and row["sourceName"] is not None and row["claim"] not in claims:
             claims[row["claim"]] = {**{k: row.get(k) for k in _INSTRUMENT_COVERAGE},
                                     "topicSlug": topic["slug"], "topicLabel": topic["label"]}
+    return claim_evidence(rows), claims
+
+
+def claims_by_instrument(claims: Mapping[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Every instrument's ``instrument-coverage`` rows, by instrument IRI, from
+    :func:`claims_read`'s claims."""
     by_instrument: dict[str, list[dict[str, Any]]] = {}
     for claim in sorted(claims.values(), key=lambda c: (c["instrument"], c["topicLabel"], c["sourceSlug"], c["claim"])):
         by_instrument.setdefault(claim["instrument"], []).append(claim)
-    return claim_evidence(rows), by_instrument
+    return by_instrument
+
+
+_TOPIC_COVERAGE = ("topic", "instrument", "instrumentLabel", "jurisdictionCode", "level", "citation", "referenceCode",
+                   "sourceSlug", "sourceName", "confidence", "verification", "dateAdopted", "claim")
+#: The notation of the source whose claim, where a cell has one, is the reviewed view's.
+REVIEWED_SOURCE = "aigovkg"
+
+
+def topic_coverage_rows(kg: KnowledgeGraph, claims: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The rows of ``topic-coverage`` (reviewed view, every topic) computed
+    from :func:`claims_read`'s claims and two small queries (``instruments``
+    for each instrument's label, jurisdiction code and date of adoption,
+    ``instrument-references`` for the codes each source gives it), in the
+    query's order: each cell's reviewed claim where it has one, else every
+    other source's. The query joins each of 220,000 claims to its cell's
+    reviewed claim, its instrument's facts and its source's references (about
+    10 s on the medium benchmark graph); this reads what the build has already
+    read. None where the instruments' rows are not one per instrument or a
+    claim's instrument has none (a graph that fails the shapes): the caller
+    then runs the query. ``tests/test_queries.py`` checks the rows against it."""
+    facts: dict[str, dict[str, Any]] = {}
+    for row in kg.rows("instruments"):
+        if row["instrument"] in facts or not (row["dateAdopted"] is None or isinstance(row["dateAdopted"], dt.date)):
+            return None
+        facts[row["instrument"]] = row
+    codes: dict[tuple[str, str], list[str]] = {}
+    for row in kg.rows("instrument-references"):
+        codes.setdefault((row["instrument"], row["sourceSlug"]), []).append(row["referenceCode"])
+    reviewed = {(c["topic"], c["instrument"]) for c in claims.values() if c["sourceSlug"] == REVIEWED_SOURCE}
+    rows = []
+    for c in claims.values():
+        if c["sourceSlug"] != REVIEWED_SOURCE and (c["topic"], c["instrument"]) in reviewed:
+            continue
+        fact = facts.get(c["instrument"])
+        if fact is None:
+            return None
+        row = {k: c.get(k) for k in _TOPIC_COVERAGE} | {
+            "instrumentLabel": fact["label"], "jurisdictionCode": fact["jurisdictionCode"],
+            "dateAdopted": fact["dateAdopted"]}
+        for code in codes.get((c["instrument"], c["sourceSlug"]), [None]):
+            rows.append(row | {"referenceCode": code})
+
+    def in_order(r: dict[str, Any]) -> tuple[Any, ...]:
+        # The query's ORDER BY ?topic (!BOUND(?dateAdopted)) ?dateAdopted STR(?instrumentLabel)
+        # STR(?sourceSlug) ?instrument COALESCE(STR(?referenceCode), "") ?claim
+        date = r["dateAdopted"]
+        return (r["topic"], date is None, date or dt.date.min, str(r["instrumentLabel"]), str(r["sourceSlug"]),
+                r["instrument"], r["referenceCode"] or "", r["claim"])
+
+    return sorted(rows, key=in_order)
 
 
 def _topic_rows(kg: KnowledgeGraph, slug: str | None, source: str | None) -> dict[str, Rows]:
@@ -656,11 +720,17 @@ def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
             for t in topics}
 
 
-def topic_page_rows(kg: KnowledgeGraph) -> dict[str, Rows]:
+def topic_page_rows(kg: KnowledgeGraph, *, claims: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Rows]:
     """The rows of every topic page (reviewed view), by topic IRI then query
     name: :data:`TOPIC_PAGE_QUERIES` run once each and grouped, and the rows
-    :func:`derived_topic_rows` computes from them."""
-    rows = grouped_rows(kg, TOPIC_PAGE_QUERIES)
+    :func:`derived_topic_rows` computes from them. With ``claims`` (what
+    :func:`claims_read` gives), ``topic-coverage``'s rows are computed from
+    them (:func:`topic_coverage_rows`) instead of queried."""
+    coverage = topic_coverage_rows(kg, claims) if claims is not None else None
+    rows = grouped_rows(kg, {name: columns for name, columns in TOPIC_PAGE_QUERIES.items()
+                             if coverage is None or name != "topic-coverage"})
+    for row in coverage or ():
+        rows.setdefault(row["topic"], {}).setdefault("topic-coverage", []).append(row)
     for mine in rows.values():
         mine.update(derived_topic_rows(mine.get("topic-coverage", [])))
     return rows
