@@ -211,4 +211,6 @@ def test_page_json_is_what_asdict_gives(kg):
     pages.append(topic_page(kg, TOPIC, on="2025-01-01"))
     for page in pages:
         assert page.to_dict() == plain(dataclasses.asdict(page)), page.slug
+        # The JSON page is written from the dataclasses without that copy: the same text.
+        assert render_topic(page, "json") == json.dumps(page.to_dict(), indent=2, ensure_ascii=False) + "\n"
     assert any(page.on for page in pages) and all(page.to_dict()["coverage"] for page in pages[:1])

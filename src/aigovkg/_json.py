@@ -8,11 +8,18 @@ gives the same text for the values a page holds (dicts with string keys,
 lists, tuples, strings, ints, floats, booleans, None), writing each string
 with the standard library's C string encoder; a test checks it against
 ``json.dumps`` on generated values.
+
+``default`` is ``json.dumps``'s: called with a value of another type, it
+returns what to write in its place. A topic page is written from its
+dataclasses this way (:func:`aigovkg.render.render_topic`), without first
+copying every row into plain dicts and lists (``TopicPage.to_dict``): 5.6 s
+of the 10 s the medium graph's 200 JSON pages took.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 # The C string encoder json.dumps(ensure_ascii=False) uses (pure Python when
@@ -21,15 +28,17 @@ _string = json.encoder.encode_basestring
 _float = json.encoder.JSONEncoder().iterencode  # the standard text of a float (nan, inf included)
 
 
-def dumps(value: Any, indent: int = 2) -> str:
-    """``json.dumps(value, indent=indent, ensure_ascii=False)``, faster; a value
-    of another type than JSON's raises TypeError, as ``json.dumps`` does."""
+def dumps(value: Any, indent: int = 2, *, default: Callable[[Any], Any] | None = None) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=False, default=default)``,
+    faster; a value of another type than JSON's raises TypeError, as
+    ``json.dumps`` does, unless ``default`` gives one in its place."""
     parts: list[str] = []
-    _write(value, parts, "\n", " " * indent)
+    _write(value, parts, "\n", " " * indent, default)
     return "".join(parts)
 
 
-def _write(value: Any, out: list[str], newline: str, step: str) -> None:
+def _write(value: Any, out: list[str], newline: str, step: str,
+           default: Callable[[Any], Any] | None = None) -> None:
     if isinstance(value, str):
         out.append(_string(value))
     elif value is None:
@@ -53,7 +62,7 @@ def _write(value: Any, out: list[str], newline: str, step: str) -> None:
                 raise TypeError(f"keys must be str here, not {type(key).__name__}")
             out.append(("{" if first else ",") + inner + _string(key) + ": ")
             first = False
-            _write(item, out, inner, step)
+            _write(item, out, inner, step, default)
         out.append(newline + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
@@ -64,7 +73,9 @@ def _write(value: Any, out: list[str], newline: str, step: str) -> None:
         for item in value:
             out.append(("[" if first else ",") + inner)
             first = False
-            _write(item, out, inner, step)
+            _write(item, out, inner, step, default)
         out.append(newline + "]")
+    elif default is not None:
+        _write(default(value), out, newline, step, default)
     else:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
@@ -16,7 +16,7 @@ from aigovkg._json import dumps
 from aigovkg._output import file_name
 from aigovkg._text import XML_FORBIDDEN, displayable
 from aigovkg.errors import InputError
-from aigovkg.model import Evidence, TopicPage
+from aigovkg.model import Evidence, TopicPage, json_default
 from aigovkg.namespaces import curie
 
 if TYPE_CHECKING:
@@ -311,6 +311,21 @@ def mevidence(label: object, e: Evidence, source: object) -> str:
     return "".join(lines)
 
 
+def md_evidence_list(coverage: Any) -> str:
+    """A topic page's "What each claim rests on": :func:`mevidence` for each
+    coverage row that records it, a blank line between (as the template's loop
+    wrote them, without its cost per row); a sentence where none does."""
+    items = [mevidence(r.label, r.evidence, r.source) for r in coverage if r.evidence is not None]
+    return "\n".join(items) if items else "No claim on this topic records what it rests on."
+
+
+def md_instrument_evidence_list(coverage: Any, evidence: Mapping[str, Evidence]) -> str:
+    """The same for an instrument page, each claim named by its topic and source."""
+    items = [mevidence(f"{c['topicLabel']} ({c['sourceName']})", evidence[c["claim"]], c["sourceName"])
+             for c in coverage if c["claim"] in evidence]
+    return "\n".join(items) if items else "No claim about this instrument records what it rests on."
+
+
 @jinja2.pass_context
 def md_topic_coverage_rows(context: jinja2.runtime.Context, coverage: Any, by_source: bool) -> str:
     """The rows of a topic page's coverage table in Markdown, one a line."""
@@ -356,7 +371,9 @@ def _environment(kind: str) -> jinja2.Environment:
         env.globals.update(ilink=ilink, tlink=tlink, jlink=jlink, doclink=doclink, evidence_block=evidence_block,
                            topic_coverage_rows=topic_coverage_rows, instrument_coverage_rows=instrument_coverage_rows)
     else:
-        env.globals.update(mlink=mlink, mdoc=mdoc, mevidence=mevidence, md_topic_coverage_rows=md_topic_coverage_rows,
+        env.globals.update(mlink=mlink, mdoc=mdoc, md_evidence_list=md_evidence_list,
+                           md_instrument_evidence_list=md_instrument_evidence_list,
+                           md_topic_coverage_rows=md_topic_coverage_rows,
                            md_instrument_coverage_rows=md_instrument_coverage_rows)
     return env
 
@@ -365,7 +382,8 @@ def render_topic(page: TopicPage, fmt: PageFormat | str = PageFormat.MARKDOWN) -
     """Render a topic page."""
     fmt = PageFormat(fmt)
     if fmt is PageFormat.JSON:
-        return dumps(page.to_dict()) + "\n"  # json.dumps(..., indent=2, ensure_ascii=False), faster
+        # json.dumps(page.to_dict(), indent=2, ensure_ascii=False), faster: without the copy
+        return dumps(page, default=json_default) + "\n"
     kind = "html" if fmt is PageFormat.HTML else "md"
     template = _environment(kind).get_template(f"topic.{kind}.j2")
     return template.render(page=page, s=page.summary)
