@@ -113,9 +113,10 @@ def test_a_build_reads_each_query_once_not_once_per_use(tmp_path: Path, monkeypa
     monkeypatch.setattr(analyse, "similarity_graph", counted_similarity)
     build(tmp_path / "site")
     # The coverage matrix is computed from the topic pages' coverage rows, and
-    # the instrument pages' from what every claim rests on: one reading of each.
-    assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (0, 1, 1)
-    assert (runs["claim-evidence"], runs["instrument-coverage"]) == (1, 0)
+    # those and the instrument pages' from what every claim rests on: one
+    # reading of every claim.
+    assert (runs["coverage-matrix"], runs["topic-coverage"], runs["similarity graph"]) == (0, 0, 1)
+    assert (runs["claim-evidence"], runs["instrument-coverage"], runs["instrument-references"]) == (1, 0, 1)
     # No query runs per topic: each behind the topic pages runs once for all of them.
     assert all(runs[name] == 1 for name in ("topic", "topic-related", "approach-evaluation", "approach-items",
                                             "approach-cruxes", "topic-tensions", "disagreements")), runs
