@@ -86,7 +86,6 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_child_dies_with_its_killed_parent",
         "test_a_child_queries_the_store_though_it_was_forked_through_the_gate",
         "test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build",
-        "test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build",
         "test_dumps_written_beside_the_pages_or_after_them_are_the_same_files",
     ),
     "test_build.py": ALL,

@@ -151,35 +151,6 @@ def test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build(tmp_path: 
         assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
 
 
-@pytest.mark.reliability("The build's pictures worker killed with SIGKILL part way through the pictures (after "
-                         "the heatmap's files)",
-                         "the build says so and draws the pictures itself over what the worker left: the same "
-                         "files as a build without workers")
-def test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build(tmp_path: Path, monkeypatch):
-    """The pictures are drawn beside the pages too: their worker killed with
-    SIGKILL after the heatmap's files, the build says so and draws them
-    itself, over what the worker left; its output is a build's without
-    workers, file for file."""
-    from aigovkg import plot
-
-    real = plot.network
-    parent = os.getpid()
-
-    def network(*args, **kwargs):
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(plot, "network", network)
-    said: list[str] = []
-    killed = build(tmp_path / "killed", parallel=True, progress=said.append)
-    assert [m for m in said if "without an answer (exit -9)" in m and "drawing the pictures in this process" in m]
-    after = build(tmp_path / "after", parallel=False)
-    assert killed.files == after.files and "pictures/topic-network.svg" in killed.files
-    for rel in killed.files:
-        assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
-
-
 _KILLED_PARENT = """
 import sys, time
 from pathlib import Path

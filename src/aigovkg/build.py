@@ -179,22 +179,18 @@ def build(
         nonlocal pages, dumps_seconds, dumps_beside
         # The dumps need only the loaded store: they are written beside the
         # pages, on the other core (see _dumps_beside).
-        with contextlib.ExitStack() as stack:
-            dumps = stack.enter_context(_dumps_beside(kg, put, base_url=base_url, parallel=parallel))
+        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
             progress("topic pages")
+            # One coverage matrix for the topic similarity graph (the topic pages'
+            # related topics, the site's picture), the compare page and the heatmap.
+            # It is computed from the topic pages' rows, gathered once for all topics.
             # What every claim rests on, for every kind of page, and each claim
             # once: one reading of every claim, for the topic pages' coverage rows
             # and the instrument pages'.
             evidence, claims = claims_read(kg)
             topic_rows = topic_page_rows(kg, claims=claims)
-            # One coverage matrix, computed from the topic pages' rows, for the
-            # topic similarity graph (the topic pages' related topics, the site's
-            # picture), the compare page and the heatmap.
             coverage = coverage_matrix_rows(topic_rows)
             similarity = analyse.topic_graph(kg, rows=coverage)
-            # The pictures need only these two: drawn beside the rest of the
-            # gathering and the pages (see _Pictures).
-            pictures = stack.enter_context(_Pictures(kg, put.folder, coverage, similarity, parallel=parallel))
             by_instrument = claims_by_instrument(claims)
             del claims
             # Each source's own silence index for the site's index page, counted
@@ -209,8 +205,7 @@ def build(
             silence = silence_index(coverage)  # the site's and the wiki's index pages
             progress("site")
             pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
-                               silence=silence, silence_by_source=silence_by_source, progress=progress,
-                               pictures=False)
+                               silence=silence, silence_by_source=silence_by_source, progress=progress)
             del coverage, similarity
             for slug, view in views.items():
                 name = page_name(kg, slug, view.iri)
@@ -220,7 +215,6 @@ def build(
             write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows,
                        silence=silence)
             del views, rows
-            _take_pictures(pictures, put, progress)
             progress("dumps")
             dumps_seconds, dumps_beside = _take(dumps, put, progress)
         progress("ontology")
@@ -244,41 +238,6 @@ class _Dumps(Beside[tuple[list[str], float]]):
         super().__init__(work, **beside)
         self.work = work
         self.folder = folder
-
-
-class _Pictures(Beside[list[str]]):
-    """The site's pictures (:func:`~aigovkg.render.site.draw_pictures`) drawn
-    beside the pages, in a forked child, into the staging folder: about 10 s
-    on the medium benchmark graph (the heatmap's 1,200 labels, as SVG and
-    PNG), which the other core has to spare once the dumps are written. Forked
-    only when the system has the build's present size to spare (the child
-    copies what it touches of the coverage rows, and draws); otherwise drawn
-    here when taken, with the same files."""
-
-    def __init__(self, kg: KnowledgeGraph, folder: Path, coverage: list[dict[str, Any]], similarity: Any, *,
-                 parallel: bool | None) -> None:
-        from aigovkg.render.site import draw_pictures
-
-        def work() -> list[str]:
-            mine = Stage(folder)
-            draw_pictures(kg, mine, coverage, similarity)
-            return mine.written
-
-        gate = getattr(kg.engine, "gate", None)
-        super().__init__(work, parallel=parallel, needs=resident_memory(), hold=gate.fork if gate is not None else None)
-        self.work = work
-
-
-def _take_pictures(pictures: _Pictures, put: Stage, progress: Callable[[str], None]) -> None:
-    """Wait for the pictures and record their files; where the child died
-    (killed, most likely out of memory), draw them here instead (the same
-    files, written over what it left)."""
-    try:
-        written = pictures.result()
-    except WorkerDied as died:
-        progress(f"{died}; drawing the pictures in this process instead")
-        written = pictures.work()
-    put.written.extend(written)
 
 
 def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str, parallel: bool | None) -> _Dumps:
@@ -394,8 +353,7 @@ def build_site(
 
     def fill(put: Stage) -> None:
         nonlocal count
-        with contextlib.ExitStack() as stack:
-            dumps = stack.enter_context(_dumps_beside(kg, put, base_url=base_url, parallel=parallel))
+        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
             progress("site")
             count = write_site(kg, put, progress=progress)
             progress("dumps")

@@ -41,8 +41,8 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     return {"bibtex": bibtex, "apa": apa}
 
 
-def draw_pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], similarity: nx.Graph) -> None:
-    """The site's pictures, drawn from the coverage-matrix rows and topic similarity graph the pages already have."""
+def _pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], similarity: nx.Graph) -> None:
+    """The pictures, drawn from the coverage-matrix rows and topic similarity graph the pages already have."""
     import io
 
     from aigovkg.plot import close, heatmap, network
@@ -108,7 +108,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
                rows: SubjectRows | None = None, similarity: nx.Graph | None = None,
                coverage: list[dict[str, Any]] | None = None, silence: Mapping[str, Any] | None = None,
                silence_by_source: Mapping[str, Mapping[str, Any]] | None = None,
-               progress: Callable[[str], None] = lambda _m: None, pictures: bool = True) -> int:
+               progress: Callable[[str], None] = lambda _m: None) -> int:
     """Render every page through ``put(relative_path, text)``; returns the page count.
     ``pages`` are the topic pages, ``rows`` the instrument and jurisdiction
     pages' rows, ``similarity`` the topic similarity graph and ``coverage`` the
@@ -116,9 +116,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
     row (likewise) and ``silence_by_source`` its row for each source of
     :data:`SILENCE_SOURCES`, by slug, when the caller has already gathered them. The coverage
     matrix is queried at most once: it feeds the similarity graph, the
-    compare page and the pictures. With ``pictures`` False the pictures are
-    left to the caller (:func:`draw_pictures`: the build draws them beside the
-    pages)."""
+    compare page and the pictures."""
     env = _environment("html")
     version_rows = kg.results("dataset-version").records()
     version = str(version_rows[0]["version"]) if version_rows else "unversioned"
@@ -230,8 +228,7 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
          {"@context": SCHEMA, "@type": "SearchResultsPage", "name": "Search aigovkg", "isPartOf": dataset_iri})
     for asset in ("style.css", "search.js"):
         put(asset, (Path(_TEMPLATES) / "site" / asset).read_text(encoding="utf-8"))
-    if pictures:
-        draw_pictures(kg, put, coverage, similarity)
+    _pictures(kg, put, coverage, similarity)
     return count
 
 
