@@ -181,14 +181,14 @@ def build(
         # pages, on the other core (see _dumps_beside).
         with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
             progress("topic pages")
-            # One coverage matrix for the topic similarity graph (the topic pages'
-            # related topics, the site's picture), the compare page and the heatmap.
-            # It is computed from the topic pages' rows, gathered once for all topics.
             # What every claim rests on, for every kind of page, and each claim
             # once: one reading of every claim, for the topic pages' coverage rows
             # and the instrument pages'.
             evidence, claims = claims_read(kg)
             topic_rows = topic_page_rows(kg, claims=claims)
+            # One coverage matrix for the topic similarity graph (the topic pages'
+            # related topics, the site's picture), the compare page and the heatmap.
+            # It is computed from the topic pages' rows, gathered once for all topics.
             coverage = coverage_matrix_rows(topic_rows)
             similarity = analyse.topic_graph(kg, rows=coverage)
             by_instrument = claims_by_instrument(claims)
