@@ -198,6 +198,20 @@ def _derived_equal_queries(kg):
     return compared + len(matrix) + len(coverage) + sum(len(rows) for rows in by_instrument.values())
 
 
+def test_topic_coverage_is_queried_where_the_claims_name_an_instrument_without_its_facts(kg):
+    """Where a claim's instrument has no row in ``instruments`` (a graph that
+    fails the shapes: the build validates first, a notebook may not), the
+    topic pages' coverage rows are not computed but queried: the same rows."""
+    from aigovkg import model
+
+    _evidence, claims = model.claims_read(kg)
+    claim = next(iter(claims.values()))
+    stray = dict(claims) | {"urn:stray": claim | {"claim": "urn:stray", "instrument": "urn:no-such-instrument"}}
+    assert model.topic_coverage_rows(kg, claims) is not None
+    assert model.topic_coverage_rows(kg, stray) is None
+    assert model.topic_page_rows(kg, claims=stray) == model.topic_page_rows(kg)
+
+
 def test_page_counts_and_lists_computed_from_coverage_equal_their_queries(kg):
     """The topic pages compute the summary, first addressing, silent regimes
     and references from the coverage rows: the same rows, in the same order,
