@@ -6,6 +6,7 @@ the Markdown, HTML and MDX renderers."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import html.parser
 import json
 import re
@@ -302,6 +303,35 @@ def test_json_writer_matches_the_standard_library():
     check_default()
     with pytest.raises(TypeError):
         dumps({"a": b"bytes"}, default=default)
+
+    # Subclasses of str and int (enumerations) are written as their values, as json.dumps writes them.
+    class Kind(enum.StrEnum):
+        A = "a\"b"
+
+    class Rank(enum.IntEnum):
+        TOP = 1
+
+    value = {"k": Kind.A, "r": Rank.TOP, "l": [Kind.A, Rank.TOP, True, None, 1.5], Kind.A: ("x", 2)}
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.reliability("Random text (hypothesis, 300 examples: any text, and text made of the five characters "
+                         "HTML escapes among others), None, numbers and markup objects",
+                         "the escaping of the HTML pages' claim rows gives markupsafe's text, character for character")
+def test_html_row_escaping_matches_markupsafe():
+    import markupsafe
+
+    from aigovkg.render import _esc
+
+    @FAST
+    @given(text=st.text() | st.lists(st.sampled_from(["&", "<", ">", '"', "'", "&amp;", "&#34;", "a", "é", "\x00"]),
+                                     max_size=12).map("".join))
+    def check(text: str) -> None:
+        assert _esc(text) == str(markupsafe.escape(text))
+
+    check()
+    for value in (None, 0, 1.5, markupsafe.Markup("<b>&amp;</b>"), "<>&\"'"):
+        assert _esc(value) == str(markupsafe.escape(value))
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

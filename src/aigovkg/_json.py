@@ -14,7 +14,10 @@ returns what to write in its place. A topic page is written from its
 dataclasses this way (:func:`aigovkg.render.render_topic`), without first
 copying every row into plain dicts and lists (``TopicPage.to_dict``): the
 medium benchmark graph's 200 pages in 10.0 s instead of 12.4 s, measured one
-after the other.
+after the other. Strings and nulls, most of a page's values, are written by
+the loop over their object or list rather than by a call each: those pages
+in about 7.2 s instead of 9.2 s (two runs each, alternating, in a process
+holding the medium build's pages).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def dumps(value: Any, indent: int = 2, *, default: Callable[[Any], Any] | None =
 
 def _write(value: Any, out: list[str], newline: str, step: str,
            default: Callable[[Any], Any] | None = None) -> None:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         out.append(_string(value))
     elif value is None:
         out.append("null")
@@ -52,29 +56,40 @@ def _write(value: Any, out: list[str], newline: str, step: str,
         out.append(int.__repr__(value))
     elif isinstance(value, float):
         out.append("".join(_float(value)))
+    elif isinstance(value, str):
+        out.append(_string(value))
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
             return
         inner = newline + step
-        first = True
+        opening, between = "{" + inner, "," + inner
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str and not isinstance(key, str):
                 raise TypeError(f"keys must be str here, not {type(key).__name__}")
-            out.append(("{" if first else ",") + inner + _string(key) + ": ")
-            first = False
-            _write(item, out, inner, step, default)
+            # The commonest values, a string or null, without a call of their own.
+            if type(item) is str:
+                out.append(opening + _string(key) + ": " + _string(item))
+            elif item is None:
+                out.append(opening + _string(key) + ": null")
+            else:
+                out.append(opening + _string(key) + ": ")
+                _write(item, out, inner, step, default)
+            opening = between
         out.append(newline + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
             return
         inner = newline + step
-        first = True
+        opening, between = "[" + inner, "," + inner
         for item in value:
-            out.append(("[" if first else ",") + inner)
-            first = False
-            _write(item, out, inner, step, default)
+            if type(item) is str:
+                out.append(opening + _string(item))
+            else:
+                out.append(opening)
+                _write(item, out, inner, step, default)
+            opening = between
         out.append(newline + "]")
     elif default is not None:
         _write(default(value), out, newline, step, default)
