@@ -87,6 +87,8 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_child_queries_the_store_though_it_was_forked_through_the_gate",
         "test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build",
         "test_dumps_written_beside_the_pages_or_after_them_are_the_same_files",
+        "test_queries_run_ahead_give_the_answers_the_caller_gets",
+        "test_a_query_run_ahead_fails_or_dies_as_it_would_here",
     ),
     "test_build.py": ALL,
     "test_crosswalk.py": (

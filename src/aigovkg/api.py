@@ -66,6 +66,11 @@ class KnowledgeGraph:
             return self.engine.select_records(self._select_text(name, params), curies=curies)
         return self.results(name, **params).records(curies=curies)
 
+    def select_text(self, name: str, /, **params: Any) -> str:
+        """The text :meth:`rows` runs for a named SELECT query and its
+        parameters (bound, after they are checked)."""
+        return self._select_text(name, params)
+
     @staticmethod
     def _select_text(name: str, params: dict[str, Any]) -> str:
         """A named SELECT query's text with ``params`` bound (checked first)."""

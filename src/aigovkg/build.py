@@ -26,6 +26,7 @@ from aigovkg._io import exchange
 from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError, InputError
+from aigovkg.store import EmbeddedEngine
 
 Put = Callable[[str, "str | bytes"], None]
 
@@ -146,7 +147,28 @@ def build(
     The dumps are written by a forked child beside the pages (``parallel``
     None: when more than one core is available and the memory for both, see
     :func:`_dumps_beside`; False: after the pages, in this process, with the
-    same files)."""
+    same files; nothing runs ahead either). The slowest queries the pages
+    read (``_AHEAD``) run beside the validation the same way, each in a
+    forked child of its own, and the pages take their answers."""
+    check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
+    progress("loading")
+    kg: KnowledgeGraph = load(data)
+    with contextlib.ExitStack() as ahead:
+        if isinstance(kg.engine, EmbeddedEngine):
+            # The slowest queries the pages read run beside the validation, each in a
+            # worker of its own (see EmbeddedEngine.ahead); the pages take their answers.
+            ahead.enter_context(kg.engine.ahead([kg.select_text(name) for name in _AHEAD], parallel=parallel))
+        return _build(kg, out, data=data, base_url=base_url, site_url=site_url, progress=progress,
+                      parallel=parallel)
+
+
+#: The queries the build runs ahead, beside the validation: on the medium
+#: benchmark graph, 11.5 s, 4.4 s and 4.2 s of its 22.5 s of queries.
+_AHEAD = ("claim-evidence", "jurisdiction-gaps", "disagreements")
+
+
+def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, site_url: str | None,
+           progress: Callable[[str], None], parallel: bool | None) -> BuildSummary:
     from aigovkg import analyse
     from aigovkg.model import (
         claims_by_instrument,
@@ -161,25 +183,25 @@ def build(
     from aigovkg.render.site import SILENCE_SOURCES, write_site
     from aigovkg.render.wiki import write_wiki
 
-    check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
-    progress("loading")
-    kg: KnowledgeGraph = load(data)
     assert kg.loaded is not None
     loaded = kg.loaded
-    progress("validating")
-    report = kg.validate()
-    if not report.conforms:
-        raise ValidationFailed("the graph does not validate; nothing was written\n" + report.to_text().rstrip())
-    topics = kg.results("topics").records()
+    topics: list[dict[str, Any]] = []
     pages = 0
     dumps_seconds = 0.0
     dumps_beside = False
 
     def fill(put: Stage) -> None:
-        nonlocal pages, dumps_seconds, dumps_beside
+        nonlocal topics, pages, dumps_seconds, dumps_beside
         # The dumps need only the loaded store: they are written beside the
-        # pages, on the other core (see _dumps_beside).
+        # validation and the pages, on the other core (see _dumps_beside); a
+        # graph that does not validate stops them, and the staging folder goes.
         with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
+            progress("validating")
+            report = kg.validate()
+            if not report.conforms:
+                raise ValidationFailed("the graph does not validate; nothing was written\n"
+                                       + report.to_text().rstrip())
+            topics = kg.results("topics").records()
             progress("topic pages")
             # What every claim rests on, for every kind of page, and each claim
             # once: one reading of every claim, for the topic pages' coverage rows
@@ -217,9 +239,9 @@ def build(
             del views, rows
             progress("dumps")
             dumps_seconds, dumps_beside = _take(dumps, put, progress)
-        progress("ontology")
-        write_publishing(put, site_url=site_url)
-        put("validation.txt", report.to_text())
+            progress("ontology")
+            write_publishing(put, site_url=site_url)
+            put("validation.txt", report.to_text())
 
     files = staged(out, fill, command="build", reads=folders_read(data))
     return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds, dumps_beside)

@@ -14,17 +14,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import functools
 import multiprocessing
 import multiprocessing.connection
 import os
 import resource
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from aigovkg._beside import Beside, WorkerDied, resident_memory
 from aigovkg.errors import QueryError
 from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions, tsv_records
@@ -116,6 +118,7 @@ class EmbeddedEngine:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self.gate = ForkGate()
+        self._ahead: dict[str, Beside[bytes]] = {}
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the store's named graphs."""
@@ -137,17 +140,66 @@ class EmbeddedEngine:
                 raise QueryError("expected a SELECT query")
             return from_solutions(result)
 
-    def select_records(self, text: str, *, curies: bool = False) -> list[dict[str, Any]]:
-        """``select(text).records(curies=curies)``, read from Oxigraph's TSV
-        text instead of a Python object per term (see :func:`tsv_records`)."""
+    def select_tsv(self, text: str) -> bytes:
+        """A SELECT query's results as Oxigraph writes them in SPARQL TSV."""
         with self.gate.query():
             result = self._run(text)
             if not isinstance(result, ox.QuerySolutions):
                 raise QueryError("expected a SELECT query")
             data = result.serialize(format=ox.QueryResultsFormat.TSV)
         assert data is not None
+        return data
+
+    def select_records(self, text: str, *, curies: bool = False) -> list[dict[str, Any]]:
+        """``select(text).records(curies=curies)``, read from Oxigraph's TSV
+        text instead of a Python object per term (see :func:`tsv_records`);
+        the answer of a worker :meth:`ahead` started, where one runs this text."""
+        job = self._ahead.pop(text, None)
+        data = None
+        if job is not None:
+            try:
+                data = job.result()
+            except WorkerDied:  # killed (out of memory, most likely): asked here instead
+                data = None
+            finally:
+                job.__exit__(None, None, None)
+        if data is None:
+            data = self.select_tsv(text)
         records = tsv_records(data, curies=curies)
         return records if records is not None else self.select(text).records(curies=curies)
+
+    @contextlib.contextmanager
+    def ahead(self, texts: Iterable[str], *, parallel: bool | None = None) -> Iterator[None]:
+        """Inside the block, each of these SELECT queries runs in a forked
+        worker of its own, from the start of the block (beside whatever this
+        process does meanwhile, on another core); :meth:`select_records`
+        called with one of these texts, once, takes the worker's answer (the
+        same TSV text the query gives here) instead of running it. Workers
+        whose answers were not taken are stopped when the block ends.
+
+        ``parallel`` as for :class:`~aigovkg._beside.Beside` (None: when there is
+        more than one core and the memory; False: nothing runs ahead). The
+        build asks for its slowest page queries this way while it validates
+        the graph: they need nothing but the loaded store."""
+        if parallel is False:
+            yield
+            return
+        started: dict[str, Beside[bytes]] = {}
+        try:
+            for text in dict.fromkeys(texts):
+                if text in self._ahead:
+                    continue
+                # Not forked (one core, or not the memory): the query runs when asked, as without this.
+                job = Beside(functools.partial(self.select_tsv, text), parallel=parallel,
+                             needs=resident_memory(), hold=self.gate.fork)
+                started[text] = job.__enter__()
+                self._ahead[text] = job
+            yield
+        finally:
+            for text, job in started.items():
+                if self._ahead.get(text) is job:
+                    del self._ahead[text]
+                job.__exit__(None, None, None)
 
     def ask(self, text: str) -> bool:
         with self.gate.query():
