@@ -14,20 +14,21 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
-import functools
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import resource
 import threading
+import traceback
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from aigovkg._beside import Beside, WorkerDied, resident_memory
-from aigovkg.errors import QueryError
+from aigovkg._beside import can_fork, die_with, picklable, resident_memory
+from aigovkg.errors import AigovkgError, QueryError
 from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions, tsv_records
 
@@ -110,6 +111,62 @@ def _reset_gates() -> None:
 os.register_at_fork(after_in_child=_reset_gates)
 
 
+class _Ahead:
+    """SELECT queries answered by a forked child one after another, each
+    answer sent to the caller when ready (:meth:`EmbeddedEngine.ahead`). The
+    child waits while the caller has not taken the answer it is sending, so
+    that one answer at a time is held beside the caller."""
+
+    def __init__(self, engine: EmbeddedEngine, texts: list[str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_answer_ahead, args=(engine, texts, sender, os.getpid()),
+                                        daemon=True)
+        with engine.gate.fork():
+            self._process.start()
+        sender.close()
+        self._answers: dict[str, tuple[str, Any]] = {}
+
+    def take(self, text: str) -> bytes | None:
+        """The answer to ``text`` (its TSV text), or None when the child died
+        before sending it; its error, raised again, when the query failed."""
+        while text not in self._answers:
+            try:
+                kind, answered, value = pickle.loads(self._receiver.recv_bytes())
+            except (EOFError, OSError):
+                return None
+            self._answers[answered] = (kind, value)
+        kind, value = self._answers.pop(text)
+        if kind == "error":
+            raise value
+        if kind == "bug":
+            raise RuntimeError(f"the worker answering queries ahead failed:\n{value}")
+        return bytes(value)
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receiver.close()
+
+
+def _answer_ahead(engine: EmbeddedEngine, texts: list[str], sender: multiprocessing.connection.Connection,
+                  parent: int) -> None:
+    die_with(parent)
+    for text in texts:
+        try:
+            payload = pickle.dumps(("ok", text, engine.select_tsv(text)))
+        except AigovkgError as exc:  # a message for the user, raised again in the caller
+            payload = pickle.dumps(("error", text, picklable(exc)))
+        except BaseException:  # a bug: its traceback, for the caller's error
+            payload = pickle.dumps(("bug", text, traceback.format_exc()))
+        try:
+            sender.send_bytes(payload)
+        except OSError:  # the caller is gone, or no longer listens
+            break
+    sender.close()
+
+
 class EmbeddedEngine:
     """Queries an in-memory pyoxigraph store."""
 
@@ -118,7 +175,7 @@ class EmbeddedEngine:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self.gate = ForkGate()
-        self._ahead: dict[str, Beside[bytes]] = {}
+        self._ahead: dict[str, _Ahead] = {}
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the store's named graphs."""
@@ -154,15 +211,8 @@ class EmbeddedEngine:
         """``select(text).records(curies=curies)``, read from Oxigraph's TSV
         text instead of a Python object per term (see :func:`tsv_records`);
         the answer of a worker :meth:`ahead` started, where one runs this text."""
-        job = self._ahead.pop(text, None)
-        data = None
-        if job is not None:
-            try:
-                data = job.result()
-            except WorkerDied:  # killed (out of memory, most likely): asked here instead
-                data = None
-            finally:
-                job.__exit__(None, None, None)
+        ahead = self._ahead.pop(text, None)
+        data = ahead.take(text) if ahead is not None else None
         if data is None:
             data = self.select_tsv(text)
         records = tsv_records(data, curies=curies)
@@ -170,36 +220,32 @@ class EmbeddedEngine:
 
     @contextlib.contextmanager
     def ahead(self, texts: Iterable[str], *, parallel: bool | None = None) -> Iterator[None]:
-        """Inside the block, each of these SELECT queries runs in a forked
-        worker of its own, from the start of the block (beside whatever this
-        process does meanwhile, on another core); :meth:`select_records`
-        called with one of these texts, once, takes the worker's answer (the
-        same TSV text the query gives here) instead of running it. Workers
-        whose answers were not taken are stopped when the block ends.
+        """Inside the block, these SELECT queries run in a forked worker, one
+        after another in their order, from the start of the block (beside
+        whatever this process does meanwhile, on another core);
+        :meth:`select_records` called with one of these texts, once, takes the
+        worker's answer (the same TSV text the query gives here), waiting for
+        it if need be, instead of running it. A worker that died (killed by the
+        out-of-memory killer, say) leaves its queries to this process. The
+        worker is stopped when the block ends.
 
-        ``parallel`` as for :class:`~aigovkg._beside.Beside` (None: when there is
-        more than one core and the memory; False: nothing runs ahead). The
-        build asks for its slowest page queries this way while it validates
-        the graph: they need nothing but the loaded store."""
-        if parallel is False:
+        ``parallel``: None forks when there is more than one core and the
+        memory (see :func:`~aigovkg._beside.can_fork`); False runs nothing
+        ahead. The build asks for its slowest page queries this way while it
+        validates the graph: they need nothing but the loaded store."""
+        texts = [text for text in dict.fromkeys(texts) if text not in self._ahead]
+        if not texts or parallel is False or (parallel is None and not can_fork(resident_memory())):
             yield
             return
-        started: dict[str, Beside[bytes]] = {}
+        worker = _Ahead(self, texts)
+        self._ahead.update(dict.fromkeys(texts, worker))
         try:
-            for text in dict.fromkeys(texts):
-                if text in self._ahead:
-                    continue
-                # Not forked (one core, or not the memory): the query runs when asked, as without this.
-                job = Beside(functools.partial(self.select_tsv, text), parallel=parallel,
-                             needs=resident_memory(), hold=self.gate.fork)
-                started[text] = job.__enter__()
-                self._ahead[text] = job
             yield
         finally:
-            for text, job in started.items():
-                if self._ahead.get(text) is job:
+            for text in texts:
+                if self._ahead.get(text) is worker:
                     del self._ahead[text]
-                job.__exit__(None, None, None)
+            worker.close()
 
     def ask(self, text: str) -> bool:
         with self.gate.query():
