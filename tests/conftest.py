@@ -89,6 +89,7 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_dumps_written_beside_the_pages_or_after_them_are_the_same_files",
         "test_queries_run_ahead_give_the_answers_the_caller_gets",
         "test_a_query_run_ahead_fails_or_dies_as_it_would_here",
+        "test_a_bug_in_the_worker_answering_ahead_comes_back_with_its_traceback",
     ),
     "test_build.py": ALL,
     "test_crosswalk.py": (

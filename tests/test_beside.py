@@ -246,3 +246,19 @@ def test_a_query_run_ahead_fails_or_dies_as_it_would_here():
         os.kill(worker._process.pid, signal.SIGKILL)
         worker._process.join(10)
         assert kg.rows("claim-evidence") == rows[0] and kg.rows("disagreements") == rows[1]
+
+
+def test_a_bug_in_the_worker_answering_ahead_comes_back_with_its_traceback(monkeypatch):
+    kg = aigovkg.load()
+    engine = kg.engine
+    text = kg.select_text("topics")
+
+    def broken(_text: str) -> bytes:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(engine, "select_tsv", broken)  # copied into the worker by the fork
+    with engine.ahead([text], parallel=True):
+        monkeypatch.undo()  # here the query works; the worker's copy still fails
+        with pytest.raises(RuntimeError, match=r"(?s)answering queries ahead failed.*ZeroDivisionError: a bug"):
+            kg.rows("topics")
+    assert kg.rows("topics")
