@@ -266,14 +266,16 @@ class _Dumps(Beside[tuple[list[str], float]]):
 def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str, parallel: bool | None) -> _Dumps:
     """:func:`write_dumps` into the staging folder in a forked child (when
     ``parallel``, or by default when there is more than one core and the
-    memory for both), while the caller goes on with the pages: the medium
+    memory for both), while the caller validates and goes on with the pages: the medium
     benchmark graph's dumps take about as long as its pages. It gives the
     files it wrote and the seconds it took; :func:`_take` waits for them (and
     writes them then, in this process, when there is no child or it died)."""
 
     gate = getattr(kg.engine, "gate", None)
     # Both processes grow from here: on the medium benchmark graph the build
-    # held 0.68 GB when it forked, then 1.85 GB at most (as it does without
+    # held 0.68 GB when it forked after validating (it now forks once loaded,
+    # when it holds 0.66 GB: validation adds 1-4 %, measured on the medium and
+    # a 400 × 50 graph), then 1.85 GB at most (as it does without
     # the worker), and the two together 2.2 GB (PSS summed): 1.5 GB more,
     # about 2.3 times (the dumps sort in bounded memory; the pages' rows are
     # the growth). Without 3 times the build's present size to spare, the
