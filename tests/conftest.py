@@ -88,8 +88,9 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build",
         "test_dumps_written_beside_the_pages_or_after_them_are_the_same_files",
         "test_queries_run_ahead_give_the_answers_the_caller_gets",
-        "test_a_query_run_ahead_fails_or_dies_as_it_would_here",
-        "test_a_bug_in_the_worker_answering_ahead_comes_back_with_its_traceback",
+        "test_a_query_run_ahead_fails_as_it_would_here",
+        "test_a_bug_in_the_thread_answering_ahead_comes_back_with_its_traceback",
+        "test_a_process_forked_beside_queries_run_ahead_waits_for_them",
     ),
     "test_build.py": ALL,
     "test_crosswalk.py": (

@@ -9,7 +9,9 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -200,10 +202,9 @@ def test_without_the_memory_it_needs_the_work_runs_in_the_caller():
 
 def test_queries_run_ahead_give_the_answers_the_caller_gets():
     """The build's slowest page queries run ahead, one after another in a
-    forked worker (EmbeddedEngine.ahead): the rows taken from it are the rows
-    the query gives here, in any order they are asked; a second call runs the
-    query here; a worker whose answers are not all taken is stopped when the
-    block ends."""
+    thread (EmbeddedEngine.ahead): the rows taken from it are the rows the
+    query gives here, in any order they are asked; a second call runs the
+    query here; the answers not taken are given up when the block ends."""
     kg = aigovkg.load()
     engine = kg.engine
     names = ("claim-evidence", "disagreements", "jurisdiction-gaps")
@@ -213,22 +214,22 @@ def test_queries_run_ahead_give_the_answers_the_caller_gets():
         workers = set(engine._ahead.values())
         assert len(engine._ahead) == 4 and len(workers) == 1
         worker = workers.pop()
+        assert worker._thread.name == "aigovkg-queries-ahead" and worker._thread.ident != threading.get_ident()
         for name in reversed(names):  # the last first: the answers before it are kept until asked
             assert kg.rows(name) == here[name], name
             assert kg.select_text(name) not in engine._ahead  # taken once
         assert kg.rows("claim-evidence") == here["claim-evidence"]  # asked again: run here
-        assert worker._process.is_alive() or worker._process.exitcode == 0
-    worker._process.join(10)
-    assert not worker._process.is_alive() and not engine._ahead
+    assert not engine._ahead and not worker._answers
+    worker._thread.join(60)
+    assert not worker._thread.is_alive()
     with engine.ahead([kg.select_text("topics")], parallel=False):  # nothing runs ahead
         assert not engine._ahead
         assert kg.rows("topics") == kg.rows("topics")
 
 
-def test_a_query_run_ahead_fails_or_dies_as_it_would_here():
-    """A query that fails in the worker raises the error it raises here; a
-    worker killed before it answered (as the out-of-memory killer would) leaves
-    its queries to the caller, with the same rows."""
+def test_a_query_run_ahead_fails_as_it_would_here():
+    """A query that fails in the thread raises the error it raises here, and
+    the queries after it are still answered."""
     from aigovkg.errors import QueryError
 
     kg = aigovkg.load()
@@ -242,23 +243,50 @@ def test_a_query_run_ahead_fails_or_dies_as_it_would_here():
         with pytest.raises(QueryError) as ahead:
             engine.select_records(bad)
         assert str(ahead.value) == str(here.value)
-        worker = engine._ahead[texts[0]]
-        os.kill(worker._process.pid, signal.SIGKILL)
-        worker._process.join(10)
         assert kg.rows("claim-evidence") == rows[0] and kg.rows("disagreements") == rows[1]
 
 
-def test_a_bug_in_the_worker_answering_ahead_comes_back_with_its_traceback(monkeypatch):
+def test_a_bug_in_the_thread_answering_ahead_comes_back_with_its_traceback(monkeypatch):
     kg = aigovkg.load()
     engine = kg.engine
     text = kg.select_text("topics")
+    started = threading.Event()
 
     def broken(_text: str) -> bytes:
+        started.wait(10)
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(engine, "select_tsv", broken)  # copied into the worker by the fork
+    monkeypatch.setattr(engine, "select_tsv", broken)
     with engine.ahead([text], parallel=True):
-        monkeypatch.undo()  # here the query works; the worker's copy still fails
-        with pytest.raises(RuntimeError, match=r"(?s)answering queries ahead failed.*ZeroDivisionError: a bug"):
+        monkeypatch.undo()  # here the query works; the thread already holds the broken one
+        started.set()
+        with pytest.raises(ZeroDivisionError, match="a bug") as raised:
             kg.rows("topics")
+        assert any(frame.name == "broken" for frame in traceback.extract_tb(raised.value.__traceback__))
     assert kg.rows("topics")
+
+
+def test_a_process_forked_beside_queries_run_ahead_waits_for_them(monkeypatch):
+    """A fork inside the block waits until the thread's query is done (the
+    gate): a child forked while Oxigraph held its locks for a query would
+    wait for them forever."""
+    kg = aigovkg.load()
+    engine = kg.engine
+    text = kg.select_text("topics")
+    inside, done = threading.Event(), threading.Event()
+    real = engine.select_tsv
+
+    def slow(query: str) -> bytes:
+        with engine.gate.query():  # the query's hold on the gate, held a while
+            inside.set()
+            time.sleep(0.5)
+            done.set()
+        return real(query)
+
+    monkeypatch.setattr(engine, "select_tsv", slow)
+    with engine.ahead([text], parallel=True):
+        assert inside.wait(10)
+        with Beside(lambda: 6 * 7, parallel=True, hold=engine.gate.fork) as job:
+            assert done.is_set()  # the fork waited for the query
+            assert job.result() == 42
+        assert kg.rows("topics")

@@ -148,18 +148,12 @@ def build(
     None: when more than one core is available and the memory for both, see
     :func:`_dumps_beside`; False: after the pages, in this process, with the
     same files; nothing runs ahead either). The slowest queries the pages
-    read (``_AHEAD``) run beside the validation the same way, one after
-    another in a forked child, and the pages take their answers."""
+    read (``_AHEAD``) run beside the validation, one after another in a
+    thread (see :meth:`EmbeddedEngine.ahead`), and the pages take their answers."""
     check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
     progress("loading")
     kg: KnowledgeGraph = load(data)
-    with contextlib.ExitStack() as ahead:
-        if isinstance(kg.engine, EmbeddedEngine):
-            # The slowest queries the pages read run beside the validation, one after
-            # another in a worker (see EmbeddedEngine.ahead); the pages take their answers.
-            ahead.enter_context(kg.engine.ahead([kg.select_text(name) for name in _AHEAD], parallel=parallel))
-        return _build(kg, out, data=data, base_url=base_url, site_url=site_url, progress=progress,
-                      parallel=parallel)
+    return _build(kg, out, data=data, base_url=base_url, site_url=site_url, progress=progress, parallel=parallel)
 
 
 #: The queries the build runs ahead, beside the validation, in the order it
@@ -196,7 +190,13 @@ def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, s
         # The dumps need only the loaded store: they are written beside the
         # validation and the pages, on the other core (see _dumps_beside); a
         # graph that does not validate stops them, and the staging folder goes.
-        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
+        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps, contextlib.ExitStack() as ahead:
+            if isinstance(kg.engine, EmbeddedEngine):
+                # The slowest queries the pages read run beside the validation, one after
+                # another in a thread (see EmbeddedEngine.ahead), started once the dumps
+                # worker is forked (a fork waits for the queries running); the pages take
+                # their answers.
+                ahead.enter_context(kg.engine.ahead([kg.select_text(name) for name in _AHEAD], parallel=parallel))
             progress("validating")
             report = kg.validate()
             if not report.conforms:

@@ -11,24 +11,23 @@ only while no query runs in this process (:class:`ForkGate`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import resource
 import threading
-import traceback
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from aigovkg._beside import can_fork, die_with, picklable, resident_memory
-from aigovkg.errors import AigovkgError, QueryError
+from aigovkg._beside import cores
+from aigovkg.errors import QueryError
 from aigovkg.namespaces import PREFIXES
 from aigovkg.results import ResultTable, from_solutions, tsv_records
 
@@ -112,59 +111,44 @@ os.register_at_fork(after_in_child=_reset_gates)
 
 
 class _Ahead:
-    """SELECT queries answered by a forked child one after another, each
-    answer sent to the caller when ready (:meth:`EmbeddedEngine.ahead`). The
-    child waits while the caller has not taken the answer it is sending, so
-    that one answer at a time is held beside the caller."""
+    """SELECT queries answered one after another by a thread of this process
+    (:meth:`EmbeddedEngine.ahead`) while the caller goes on. Oxigraph releases
+    Python's lock while it evaluates a query and writes its answer, so the
+    thread runs on another core, on the same store. A forked worker did this
+    before, but reading Oxigraph's in-memory store writes to it, so the
+    child's copy of the store became its own: on the medium benchmark graph
+    the worker answering ``claim-evidence`` held 992 MB of private memory,
+    beside the build's 640 MB."""
 
     def __init__(self, engine: EmbeddedEngine, texts: list[str]) -> None:
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_answer_ahead, args=(engine, texts, sender, os.getpid()),
-                                        daemon=True)
-        with engine.gate.fork():
-            self._process.start()
-        sender.close()
-        self._answers: dict[str, tuple[str, Any]] = {}
+        self._answers: dict[str, concurrent.futures.Future[bytes]] = {text: concurrent.futures.Future()
+                                                                      for text in texts}
+        self._thread = threading.Thread(target=self._answer, args=(engine, list(self._answers.items())),
+                                        daemon=True, name="aigovkg-queries-ahead")
+        self._thread.start()
 
-    def take(self, text: str) -> bytes | None:
-        """The answer to ``text`` (its TSV text), or None when the child died
-        before sending it; its error, raised again, when the query failed."""
-        while text not in self._answers:
+    @staticmethod
+    def _answer(engine: EmbeddedEngine, answers: list[tuple[str, concurrent.futures.Future[bytes]]]) -> None:
+        for text, future in answers:
+            if not future.set_running_or_notify_cancel():  # given up
+                continue
             try:
-                kind, answered, value = pickle.loads(self._receiver.recv_bytes())
-            except (EOFError, OSError):
-                return None
-            self._answers[answered] = (kind, value)
-        kind, value = self._answers.pop(text)
-        if kind == "error":
-            raise value
-        if kind == "bug":
-            raise RuntimeError(f"the worker answering queries ahead failed:\n{value}")
-        return bytes(value)
+                future.set_result(engine.select_tsv(text))
+            except BaseException as exc:  # raised again in the caller, with its traceback
+                future.set_exception(exc)
+
+    def take(self, text: str) -> bytes:
+        """The answer to ``text`` (its TSV text), waiting for it if need be;
+        its error, raised again, when the query failed."""
+        return self._answers.pop(text).result()
 
     def close(self) -> None:
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._receiver.close()
-
-
-def _answer_ahead(engine: EmbeddedEngine, texts: list[str], sender: multiprocessing.connection.Connection,
-                  parent: int) -> None:
-    die_with(parent)
-    for text in texts:
-        try:
-            payload = pickle.dumps(("ok", text, engine.select_tsv(text)))
-        except AigovkgError as exc:  # a message for the user, raised again in the caller
-            payload = pickle.dumps(("error", text, picklable(exc)))
-        except BaseException:  # a bug: its traceback, for the caller's error
-            payload = pickle.dumps(("bug", text, traceback.format_exc()))
-        try:
-            sender.send_bytes(payload)
-        except OSError:  # the caller is gone, or no longer listens
-            break
-    sender.close()
+        """Give up the answers not taken: those not started are never asked;
+        one being answered is dropped when it is done (Oxigraph cannot stop a
+        query part way)."""
+        for future in self._answers.values():
+            future.cancel()
+        self._answers.clear()
 
 
 class EmbeddedEngine:
@@ -212,29 +196,28 @@ class EmbeddedEngine:
         text instead of a Python object per term (see :func:`tsv_records`);
         the answer of a worker :meth:`ahead` started, where one runs this text."""
         ahead = self._ahead.pop(text, None)
-        data = ahead.take(text) if ahead is not None else None
-        if data is None:
-            data = self.select_tsv(text)
+        data = ahead.take(text) if ahead is not None else self.select_tsv(text)
         records = tsv_records(data, curies=curies)
         return records if records is not None else self.select(text).records(curies=curies)
 
     @contextlib.contextmanager
     def ahead(self, texts: Iterable[str], *, parallel: bool | None = None) -> Iterator[None]:
-        """Inside the block, these SELECT queries run in a forked worker, one
-        after another in their order, from the start of the block (beside
-        whatever this process does meanwhile, on another core);
-        :meth:`select_records` called with one of these texts, once, takes the
-        worker's answer (the same TSV text the query gives here), waiting for
-        it if need be, instead of running it. A worker that died (killed by the
-        out-of-memory killer, say) leaves its queries to this process. The
-        worker is stopped when the block ends.
+        """Inside the block, these SELECT queries run in a thread of this
+        process (:class:`_Ahead`), one after another in their order, from the
+        start of the block (beside whatever this process does meanwhile, on
+        another core); :meth:`select_records` called with one of these texts,
+        once, takes the thread's answer (the same TSV text the query gives
+        here), waiting for it if need be, instead of running it. The answers
+        not taken are given up when the block ends.
 
-        ``parallel``: None forks when there is more than one core and the
-        memory (see :func:`~aigovkg._beside.can_fork`); False runs nothing
-        ahead. The build asks for its slowest page queries this way while it
-        validates the graph: they need nothing but the loaded store."""
+        ``parallel``: None runs them ahead when more than one core is
+        available; False runs nothing ahead. The build asks for its slowest
+        page queries this way while it validates the graph: they need nothing
+        but the loaded store. A process forked inside the block (the build's
+        dumps worker) waits until no query runs (:class:`ForkGate`): fork it
+        before entering the block."""
         texts = [text for text in dict.fromkeys(texts) if text not in self._ahead]
-        if not texts or parallel is False or (parallel is None and not can_fork(resident_memory())):
+        if not texts or parallel is False or (parallel is None and cores() < 2):
             yield
             return
         worker = _Ahead(self, texts)
