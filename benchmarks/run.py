@@ -427,7 +427,7 @@ def child_build(data: Path) -> None:
 
 #: The build's stages, by the progress message that starts each (`aigovkg.build.build`).
 BUILD_STAGES = {"loading": "load", "validating": "validate", "topic pages": "gather",
-                "instrument and jurisdiction pages": "gather", "site": "render", "wiki": "render",
+                "instrument and jurisdiction pages": "gather", "site": "render", "wiki": "render", "pictures": "render",
                 "dumps": "after the pages", "ontology": "after the pages"}
 #: The floor of each stage, and what it is.
 BUILD_FLOORS = {
