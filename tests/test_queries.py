@@ -267,12 +267,15 @@ def test_derived_rows_equal_their_queries_on_a_synthetic_graph(tmp_path):
 
 
 def test_topic_pages_gathered_at_once_equal_each_page_gathered_alone(kg):
-    from aigovkg.model import topic_page, topic_pages
+    from aigovkg.model import topic_page, topic_page_rows, topic_pages
 
     pages = topic_pages(kg)
     assert len(pages) == 23
     for slug, page in pages.items():
         assert page == topic_page(kg, slug), slug
+    rows = topic_page_rows(kg)
+    assert topic_pages(kg, rows=rows, consume=True) == pages  # each topic's rows let go once its page is made
+    assert rows == {}
 
 
 def test_pages_count_later_regimes_as_the_query_does(kg):

@@ -220,7 +220,9 @@ def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, s
             # from the same rows (every claim of every source) instead of queried.
             silence_by_source = {slug: silence_index([r for claims in by_instrument.values() for r in claims
                                                       if r["sourceSlug"] == slug]) for slug in SILENCE_SOURCES}
-            views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows)  # rendered by the site, the wiki and as Markdown / JSON
+            # The topic pages, rendered by the site, the wiki and as Markdown / JSON; each
+            # topic's rows are let go once its page is made.
+            views = topic_pages(kg, similarity=similarity, evidence=evidence, rows=topic_rows, consume=True)
             del topic_rows
             progress("instrument and jurisdiction pages")
             rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki

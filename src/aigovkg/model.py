@@ -709,10 +709,13 @@ def approach_evaluations(kg: KnowledgeGraph, slug: str, rows: Rows | None = None
 
 def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
                 evidence: Mapping[str, Evidence] | None = None,
-                rows: Mapping[str, Rows] | None = None) -> dict[str, TopicPage]:
+                rows: dict[str, Rows] | None = None, consume: bool = False) -> dict[str, TopicPage]:
     """Every topic's page (reviewed view), sharing one similarity graph and one
     :func:`all_evidence` (``similarity``, ``evidence``, when the caller already
-    has them) and :func:`topic_page_rows` (``rows``, likewise).
+    has them) and :func:`topic_page_rows` (``rows``, likewise). With
+    ``consume``, each topic's rows are taken out of ``rows`` once its page is
+    made, so that the rows and the pages are not all held at once (the build
+    needs the rows no more).
 
     One gathering pass: each query behind the pages runs once for all topics
     and its rows are grouped by topic (:data:`TOPIC_PAGE_QUERIES`); the
@@ -727,9 +730,12 @@ def topic_pages(kg: KnowledgeGraph, *, similarity: nx.Graph | None = None,
     topics = kg.results("topics").records()
     version = kg.results("dataset-version").records()
     evidence = evidence if evidence is not None else all_evidence(kg)
-    return {t["slug"]: topic_page(kg, t["slug"], similarity=similarity, _rows=rows.get(t["topic"], {}),
-                                  _topics=len(topics), _evidence=evidence, _version=version)
-            for t in topics}
+    pages: dict[str, TopicPage] = {}
+    for t in topics:
+        mine = rows.pop(t["topic"], {}) if consume else rows.get(t["topic"], {})
+        pages[t["slug"]] = topic_page(kg, t["slug"], similarity=similarity, _rows=mine, _topics=len(topics),
+                                      _evidence=evidence, _version=version)
+    return pages
 
 
 def topic_page_rows(kg: KnowledgeGraph, *, claims: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Rows]:
