@@ -12,7 +12,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 import pytest
@@ -332,6 +332,44 @@ def test_html_row_escaping_matches_markupsafe():
     check()
     for value in (None, 0, 1.5, markupsafe.Markup("<b>&amp;</b>"), "<>&\"'"):
         assert _esc(value) == str(markupsafe.escape(value))
+
+
+@pytest.mark.reliability("Random coverage rows (hypothesis, 300 examples: any text and the characters HTML "
+                         "escapes in slugs, levels, citations and labels; repeated cells; claims with and without "
+                         "what they rest on)",
+                         "the compare page's data, made an instrument at a time, is the text Jinja's `tojson` gives "
+                         "for the whole matrix, character for character, with the same levels for the default pair")
+def test_compare_matrix_text_matches_tojson(kg):
+    import jinja2
+
+    from aigovkg.model import all_evidence
+    from aigovkg.render.site import _compare_matrix, _evidence_json
+
+    evidence = all_evidence(kg)
+    claims = [*sorted(evidence)[:40], "https://w3id.org/aigovkg/id/claim/none"]
+    tojson = jinja2.Environment(autoescape=True).from_string("{{ matrix | tojson }}")  # as the page wrote it
+    words = st.text(max_size=8) | st.lists(st.sampled_from(["<", ">", "&", "'", '"', "\\", "\u2028", "é", "a"]),
+                                           max_size=6).map("".join)
+    rows = st.lists(st.fixed_dictionaries({
+        "instrument": words.map(lambda w: f"https://w3id.org/aigovkg/id/instrument/{w}"),
+        "topic": words.map(lambda w: f"https://w3id.org/aigovkg/id/topic/{w}"),
+        "level": words, "citation": st.none() | words, "sourceSlug": words, "claim": st.sampled_from(claims)}),
+        max_size=12)
+
+    @FAST
+    @given(rows=rows, topics=st.lists(st.fixed_dictionaries({"slug": words, "label": words}), max_size=3))
+    def check(rows: list[dict[str, str]], topics: list[dict[str, str]]) -> None:
+        matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
+        for row in rows:  # the page's data as it was made before: one dict, then the filter
+            cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
+            if row["claim"] in evidence:
+                cell["evidence"] = _evidence_json(evidence[row["claim"]])
+            matrix["cells"].setdefault(row["instrument"].rsplit("/", 1)[-1], {})[row["topic"].rsplit("/", 1)[-1]] = cell
+        text, levels = _compare_matrix(topics, rows, evidence)
+        assert text == tojson.render(matrix=matrix)
+        assert levels == {i: {t: c["level"] for t, c in cells.items()} for i, cells in matrix["cells"].items()}
+
+    check()
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -8,9 +8,12 @@ block carrying the data version."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from aigovkg.api import KnowledgeGraph
 from aigovkg.model import Evidence, SubjectRows, TopicPage, subject_rows, topic_pages
@@ -80,7 +83,39 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
     }
 
 
-def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def _compare_matrix(topics: list[dict[str, Any]], coverage: list[dict[str, Any]],
+                    evidence: Mapping[str, Evidence]) -> tuple[Markup, dict[str, dict[str, str]]]:
+    """The compare page's data: the text ``{{ matrix | tojson }}`` gives for
+    ``{"topics": [...], "cells": {instrument: {topic: cell}}}`` (sorted keys,
+    HTML-unsafe characters as Unicode escapes), made an instrument at a time,
+    so that the cells of one instrument only are held as Python objects (on
+    the medium benchmark graph all of them, with what each claim rests on,
+    took the process up by about 300 MB); and each cell's level, by
+    instrument and topic, for the default pair. A test compares the text with
+    the filter's."""
+    by_instrument: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in coverage:  # a later row for the same cell replaces an earlier one, as in a dict of cells
+        by_instrument.setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = row
+    levels: dict[str, dict[str, str]] = {}
+    parts = []
+    for instrument in sorted(by_instrument):
+        cells: dict[str, dict[str, Any]] = {}
+        for topic, row in by_instrument[instrument].items():
+            cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
+            if row["claim"] in evidence:
+                cell["evidence"] = _evidence_json(evidence[row["claim"]])
+            cells[topic] = cell
+        levels[instrument] = {topic: cell["level"] for topic, cell in cells.items()}
+        parts.append(f"{json.dumps(instrument)}: {json.dumps(cells, sort_keys=True)}")
+    listed = json.dumps([{"slug": t["slug"], "label": t["label"]} for t in topics], sort_keys=True)
+    text = f'{{"cells": {{{", ".join(parts)}}}, "topics": {listed}}}'
+    del parts
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escape)
+    return Markup(text), levels
+
+
+def _default_pair(instruments: list[dict[str, Any]], cells: Mapping[str, Mapping[str, str]]) -> tuple[str, str]:
     """The pair the compare page opens on: the two instruments with the most
     topics that both have assessed (a claim with a level other than
     not-assessed); ties go to the pair first in the instruments' order.
@@ -90,12 +125,12 @@ def _default_pair(instruments: list[dict[str, Any]], cells: dict[str, dict[str, 
 
     if len(instruments) < 2:
         return "", ""
-    topics = sorted({t for row in cells.values() for t in row})
+    topics = sorted({t for row in cells.values() for t in row})  # cells: each cell's level, by instrument and topic
     column = {t: n for n, t in enumerate(topics)}
     assessed = np.zeros((len(instruments), max(len(topics), 1)), dtype=np.int64)
     for n, i in enumerate(instruments):
-        for t, c in cells.get(_slug(i["instrument"]), {}).items():
-            if c["level"] != "not-assessed":
+        for t, level in cells.get(_slug(i["instrument"]), {}).items():
+            if level != "not-assessed":
                 assessed[n, column[t]] = 1
     shared = assessed @ assessed.T
     shared[np.tril_indices(len(instruments))] = -1  # pairs (a, b) with a before b only
@@ -212,15 +247,11 @@ def write_site(kg: KnowledgeGraph, put: Put, *, pages: Mapping[str, TopicPage] |
              memberships=rows.jurisdiction(j["jurisdiction"], "jurisdiction-memberships"),
              gaps=rows.jurisdiction(j["jurisdiction"], "jurisdiction-gaps"))
 
-    matrix: dict[str, Any] = {"topics": [{"slug": t["slug"], "label": t["label"]} for t in topics], "cells": {}}
-    for row in coverage:
-        cell = {"level": row["level"], "citation": row["citation"], "source": row["sourceSlug"]}
-        if row["claim"] in evidence:
-            cell["evidence"] = _evidence_json(evidence[row["claim"]])
-        matrix["cells"].setdefault(_slug(row["instrument"]), {})[_slug(row["topic"])] = cell
+    matrix, levels = _compare_matrix(topics, coverage, evidence)
     page("compare.html", "compare.html.j2", "Compare instruments", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Compare instruments", "isPartOf": dataset_iri},
-         instruments=instruments, matrix=matrix, pair=_default_pair(instruments, matrix["cells"]))
+         instruments=instruments, matrix=matrix, pair=_default_pair(instruments, levels))
+    del matrix, levels
     page("sparql.html", "sparql.html.j2", "SPARQL", dataset_iri,
          {"@context": SCHEMA, "@type": "WebPage", "name": "Query aigovkg with SPARQL", "isPartOf": dataset_iri},
          first=list(first_queries().values()), groups=grouped_queries(), prefixes=list(PREFIXES.items()))
