@@ -357,6 +357,36 @@ def test_blank_nodes_in_named_graphs_get_the_same_labels_every_time(tmp_path):
             [str(t) for t in canonical_triples(loaded.written_triples())]
 
 
+def test_named_graphs_made_a_file_at_a_time_are_those_made_over_the_whole_dataset(kg, tmp_path, monkeypatch):
+    """The named graphs' N-Quads made a file at a time (no blank node) are the
+    lines the general way gives (canonical labels over the whole dataset), on
+    the shipped graph's files; a file whose text holds `_:` in a literal or an
+    IRI, or a blank node, goes the general way."""
+    from aigovkg import export
+    from aigovkg.loader import load_graph
+
+    def lines(quads: export.Quads) -> tuple[bytes, list[bytes], dict[str, int]]:
+        return quads.text.read(), [t.read() for t in quads.by_graph], quads.sizes
+
+    assert kg.loaded is not None
+    shipped = lines(export.named_quads(kg.loaded))
+    assert shipped == lines(export._named_quads_with_blank_nodes(kg.loaded)) and len(shipped[1]) == 4
+    (tmp_path / "a.ttl").write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x _:y" .\n', encoding="utf-8")
+    (tmp_path / "b.ttl").write_text("@prefix ex: <http://example.org/> .\nex:b ex:p <http://e/_:z> .\n",
+                                    encoding="utf-8")
+    general = export._named_quads_with_blank_nodes
+    calls: list[object] = []
+    monkeypatch.setattr(export, "_named_quads_with_blank_nodes", lambda graph: calls.append(graph) or general(graph))
+    for text in (None, "@prefix ex: <http://example.org/> .\nex:c ex:p [ ex:q 1 ] .\n"):
+        if text is not None:
+            (tmp_path / "c.ttl").write_text(text, encoding="utf-8")
+        loaded = load_graph(tmp_path, ontology=False)
+        calls.clear()
+        made = lines(export.named_quads(loaded))
+        assert calls and made == lines(general(loaded))
+        assert b'"x _:y"' in made[0] and b"<http://e/_:z>" in made[0]
+
+
 def test_sorted_lines_spill_to_runs_and_merge_back_in_order(tmp_path, monkeypatch):
     """Beyond its budget SortedLines sorts what it holds into a run file; more
     runs than it keeps open are merged into one first; reading merges them.

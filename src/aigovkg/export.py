@@ -279,12 +279,12 @@ def named_quads(loaded: LoadedGraph, *, scratch: Path | None = None) -> Quads:
     a ``scratch`` folder, they are sorted and split by graph through files there."""
     lines = SortedLines(scratch, unique=True)
     for loaded_file in loaded.files:
-        triples = [quad.triple for quad in reparse(loaded_file.path)]
-        if _has_blank_nodes(triples):
+        # The file's triples as N-Triples lines (quads in the default graph are
+        # written as N-Triples lines), each quad dropped once written.
+        text = _bytes(ox.serialize(reparse(loaded_file.path), format=ox.RdfFormat.N_QUADS))
+        if b"_:" in text:  # a blank node, or these characters in a literal or an IRI: the general way
             return _named_quads_with_blank_nodes(loaded)
         graph = str(ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))).encode("utf-8")
-        text = _bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        del triples
         lines.add(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
     return _split_by_graph(lines)
 
