@@ -372,31 +372,6 @@ def test_compare_matrix_text_matches_tojson(kg):
     check()
 
 
-@pytest.mark.reliability("Random search entries (hypothesis, 300 examples: any text, and text made of `<`, `>`, "
-                         "`&`, quotes, backslashes, U+2028 and characters beyond the BMP, in titles, links and texts)",
-                         "`search-index.js`, written an entry at a time, is the text the whole index dumped at once "
-                         "gave, in the same order, character for character")
-def test_search_index_written_an_entry_at_a_time_matches_the_whole():
-    from aigovkg.render.search import KINDS, Entry, index_script
-
-    words = st.text(max_size=8) | st.lists(st.sampled_from(["<", ">", "&", "'", '"', "\\", "\u2028", "\U0001f600",
-                                                            "é", "a", "\x00"]), max_size=6).map("".join)
-    entry = st.builds(Entry, st.integers(0, len(KINDS) - 1), words, words, words)
-
-    @FAST
-    @given(found=st.lists(entry, max_size=8))
-    def check(found: list[Entry]) -> None:
-        dicts = sorted(({"kind": KINDS[e.rank], "title": e.title, "text": e.text, "href": e.href} for e in found),
-                       key=lambda e: (KINDS.index(e["kind"]), e["title"], e["href"], e["text"]))
-        literal = json.dumps(json.dumps(dicts, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-                             ensure_ascii=True)
-        for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-            literal = literal.replace(char, escape)
-        assert index_script(sorted(found)) == f"window.AIGOVKG_SEARCH = {literal};\n"
-
-    check()
-
-
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DATATYPES = [XSD + name for name in ("string", "integer", "int", "nonNegativeInteger", "decimal", "double", "float",
                                      "boolean", "date", "dateTime", "gYear", "anyURI")] + ["http://example.org/dt"]
