@@ -64,14 +64,6 @@ def resident_memory() -> int:
         return 0
 
 
-def can_fork(needs: int) -> bool:
-    """Whether work may run beside the caller: processes can be forked (not
-    on Windows), more than one core is available and the system has ``needs``
-    bytes of memory to spare (when it does not say, it is assumed to)."""
-    spare = available_memory()
-    return "fork" in multiprocessing.get_all_start_methods() and cores() > 1 and (spare is None or spare >= needs)
-
-
 class Beside(Generic[T]):
     """``work()`` run in a forked child from entering the ``with`` block;
     :meth:`result` waits for it and gives its value, or raises its error: an
@@ -89,7 +81,11 @@ class Beside(Generic[T]):
     def __init__(self, work: Callable[[], T], *, parallel: bool | None = None, needs: int = 0,
                  hold: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> None:
         self._work = work
-        self._parallel = can_fork(needs) if parallel is None else parallel
+        if parallel is None:  # where processes cannot be forked (Windows), in the caller
+            spare = available_memory()
+            parallel = ("fork" in multiprocessing.get_all_start_methods() and cores() > 1
+                        and (spare is None or spare >= needs))
+        self._parallel = parallel
         self._hold = hold or contextlib.nullcontext
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: multiprocessing.connection.Connection | None = None
@@ -145,7 +141,7 @@ class Beside(Generic[T]):
 
 
 def _child(work: Callable[[], Any], sender: multiprocessing.connection.Connection, parent: int) -> None:
-    die_with(parent)
+    _die_with(parent)
     try:
         payload = pickle.dumps(("ok", work()))
     except AigovkgError as exc:  # a message for the user, raised again in the caller
@@ -157,7 +153,7 @@ def _child(work: Callable[[], Any], sender: multiprocessing.connection.Connectio
     sender.close()
 
 
-def die_with(parent: int) -> None:
+def _die_with(parent: int) -> None:
     """End this child when its parent ends, even killed (Linux): a killed build's
     worker must not go on writing into the staging folder the next build removes."""
     with contextlib.suppress(AttributeError, OSError):
@@ -173,16 +169,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _error(exc: AigovkgError) -> bytes:
-    return pickle.dumps(("error", picklable(exc)))
-
-
-def picklable(exc: AigovkgError) -> AigovkgError:
-    """The error, or one with its message and exit code where its class cannot
-    be rebuilt from a pickle."""
     try:
-        pickle.loads(pickle.dumps(exc))
+        payload = pickle.dumps(("error", exc))
+        pickle.loads(payload)
     except Exception:  # an error class that cannot be rebuilt: its message and exit code, as such an error
         plain = AigovkgError(str(exc))
         plain.exit_code = exc.exit_code
-        return plain
-    return exc
+        payload = pickle.dumps(("error", plain))
+    return payload
+
