@@ -91,6 +91,8 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_query_run_ahead_fails_as_it_would_here",
         "test_a_bug_in_the_thread_answering_ahead_comes_back_with_its_traceback",
         "test_a_process_forked_beside_queries_run_ahead_waits_for_them",
+        "test_a_graph_with_blank_nodes_has_its_dumps_made_from_the_store_after_the_pages",
+        "test_dumps_of_other_files_than_those_loaded_are_made_again_from_the_graph_loaded",
     ),
     "test_build.py": ALL,
     "test_crosswalk.py": (

@@ -290,3 +290,51 @@ def test_a_process_forked_beside_queries_run_ahead_waits_for_them(monkeypatch):
             assert done.is_set()  # the fork waited for the query
             assert job.result() == 42
         assert kg.rows("topics")
+
+
+_BLANK_NODE = ("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+               '<https://w3id.org/aigovkg/id/instrument/anthropic-rsp> rdfs:seeAlso [ rdfs:label "a note" ] .\n')
+
+
+def test_a_graph_with_blank_nodes_has_its_dumps_made_from_the_store_after_the_pages(data_copy: Path, tmp_path: Path):
+    """The dumps worker reads the files, but a blank node's canonical label
+    depends on the whole graph: it writes nothing, and the build writes the
+    dumps from the store it loaded, after the pages, saying so. They are what
+    `aigovkg export` writes of the same graph."""
+    from aigovkg.api import load
+    from aigovkg.export import SUFFIX, ExportFormat, dump
+
+    (data_copy / "notes.ttl").write_text(_BLANK_NODE, encoding="utf-8")
+    said: list[str] = []
+    summary = build(tmp_path / "out", data=data_copy, parallel=True, progress=said.append)
+    assert not summary.dumps_beside
+    assert "the files have blank nodes: writing the dumps from the graph loaded" in said
+    loaded = load(data_copy).loaded
+    assert loaded is not None
+    for fmt in ExportFormat:
+        assert (tmp_path / "out" / "dumps" / f"aigovkg.{SUFFIX[fmt]}").read_bytes() == dump(loaded, fmt), fmt
+    assert b"_:c14n" in (tmp_path / "out" / "dumps" / "aigovkg.nt").read_bytes()
+    on_disk = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert on_disk == sorted(summary.files)
+
+
+def test_dumps_of_other_files_than_those_loaded_are_made_again_from_the_graph_loaded(data_copy: Path, tmp_path: Path,
+                                                                                      monkeypatch):
+    """The worker lists the data folder's files before the build loads them:
+    a file added in between (here: one the worker's list leaves out) would
+    make dumps of another graph than the pages'. The build sees the lists
+    differ, removes what the worker wrote and writes the dumps from the graph
+    it loaded: the files of a build without a worker."""
+    from aigovkg import build as building
+
+    real = building.graph_paths
+    monkeypatch.setattr(building, "graph_paths", lambda data: [p for p in real(data) if p.name != "memberships.ttl"])
+    said: list[str] = []
+    changed = build(tmp_path / "changed", data=data_copy, parallel=True, progress=said.append)
+    assert "the data folder changed while the build read it; writing the dumps from the graph loaded" in said
+    assert not changed.dumps_beside
+    monkeypatch.setattr(building, "graph_paths", real)
+    after = build(tmp_path / "after", data=data_copy, parallel=False)
+    assert changed.files == after.files
+    for rel in changed.files:
+        assert (tmp_path / "changed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel

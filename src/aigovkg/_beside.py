@@ -1,8 +1,8 @@
 """Work done beside the caller, on another core: a forked child process.
 
-The build writes its dumps this way while it gathers and renders the pages:
-the two share nothing but the loaded store, which the child reads
-copy-on-write, and the staging folder, where each writes its own files. On a
+The build writes its dumps this way while it loads the graph and makes the
+pages: the child, forked before the loading, reads the graph's files, and the
+two share nothing but the staging folder, where each writes its own files. On a
 machine with one core, or when asked not to, the work runs in the caller
 when its result is wanted, with the same result.
 

@@ -15,18 +15,22 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aigovkg import resources
-from aigovkg._beside import Beside, WorkerDied, resident_memory
+from aigovkg._beside import Beside, WorkerDied
 from aigovkg._io import exchange
 from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
 from aigovkg.errors import AigovkgError, InputError
+from aigovkg.loader import LoadedGraph, graph_paths
 from aigovkg.store import EmbeddedEngine
+
+if TYPE_CHECKING:
+    from aigovkg.export import Canonical, FilesOf
 
 Put = Callable[[str, "str | bytes"], None]
 
@@ -144,16 +148,16 @@ def build(
     """Validate the graph, then write the site, topic pages (Markdown, HTML,
     JSON) and the dumps with their description.
 
-    The dumps are written by a forked child beside the pages (``parallel``
-    None: when more than one core is available and the memory for both, see
-    :func:`_dumps_beside`; False: after the pages, in this process, with the
-    same files; nothing runs ahead either). The slowest queries the pages
-    read (``_AHEAD``) run beside the validation, one after another in a
-    thread (see :meth:`EmbeddedEngine.ahead`), and the pages take their answers."""
+    The dumps are written by a forked child beside the loading and the pages
+    (``parallel`` None: when more than one core is available and the memory
+    for the child, see :func:`_dumps_beside`; False: after the pages, in this
+    process, with the same files; nothing runs ahead either). The slowest
+    queries the pages read (``_AHEAD``) run beside the validation, one after
+    another in a thread (see :meth:`EmbeddedEngine.ahead`), and the pages
+    take their answers."""
     check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
-    progress("loading")
-    kg: KnowledgeGraph = load(data)
-    return _build(kg, out, data=data, base_url=base_url, site_url=site_url, progress=progress, parallel=parallel)
+    paths = graph_paths(data)  # a data folder that is not one is refused before anything is made
+    return _build(paths, out, data=data, base_url=base_url, site_url=site_url, progress=progress, parallel=parallel)
 
 
 #: The queries the build runs ahead, beside the validation, in the order it
@@ -162,7 +166,7 @@ def build(
 _AHEAD = ("claim-evidence", "jurisdiction-gaps", "disagreements")
 
 
-def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, site_url: str | None,
+def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, site_url: str | None,
            progress: Callable[[str], None], parallel: bool | None) -> BuildSummary:
     from aigovkg import analyse
     from aigovkg.model import (
@@ -178,19 +182,22 @@ def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, s
     from aigovkg.render.site import SILENCE_SOURCES, write_pictures, write_site
     from aigovkg.render.wiki import write_wiki
 
-    assert kg.loaded is not None
-    loaded = kg.loaded
     topics: list[dict[str, Any]] = []
     pages = 0
+    triples = 0
     dumps_seconds = 0.0
     dumps_beside = False
 
     def fill(put: Stage) -> None:
-        nonlocal topics, pages, dumps_seconds, dumps_beside
-        # The dumps need only the loaded store: they are written beside the
-        # validation and the pages, on the other core (see _dumps_beside); a
-        # graph that does not validate stops them, and the staging folder goes.
-        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps, contextlib.ExitStack() as ahead:
+        nonlocal topics, pages, triples, dumps_seconds, dumps_beside
+        # The dumps need only the files: they are written beside the loading,
+        # the validation and the pages, on the other core (see _dumps_beside);
+        # a graph that does not load or validate stops them, and the staging folder goes.
+        with _dumps_beside(paths, data, put, parallel=parallel) as dumps, contextlib.ExitStack() as ahead:
+            progress("loading")
+            kg: KnowledgeGraph = load(data)
+            assert kg.loaded is not None
+            triples = kg.loaded.triples
             if isinstance(kg.engine, EmbeddedEngine):
                 # The slowest queries the pages read run beside the validation, one after
                 # another in a thread (see EmbeddedEngine.ahead), started once the dumps
@@ -246,101 +253,173 @@ def _build(kg: KnowledgeGraph, out: Path, *, data: Path | None, base_url: str, s
             write_pictures(kg, put, coverage, similarity)
             del coverage, similarity
             progress("dumps")
-            dumps_seconds, dumps_beside = _take(dumps, put, progress)
+            dumps_seconds, dumps_beside = _take(dumps, kg, put, base_url=base_url, progress=progress)
             progress("ontology")
             write_publishing(put, site_url=site_url)
             put("validation.txt", report.to_text())
 
     files = staged(out, fill, command="build", reads=folders_read(data))
-    return BuildSummary(Path(out), files, loaded.triples, len(topics), pages, dumps_seconds, dumps_beside)
+    return BuildSummary(Path(out), files, triples, len(topics), pages, dumps_seconds, dumps_beside)
 
 
-class _Dumps(Beside[tuple[list[str], float]]):
+#: What the dumps worker returns: the files it wrote, the seconds it took, and
+#: how many triples each named graph holds; None: the files have blank nodes,
+#: and it wrote nothing (see :func:`write_file_dumps`).
+_Made = tuple[list[str], float, dict[str, int]] | None
+
+
+class _Dumps(Beside[_Made]):
     """The dumps being written beside the pages (see :func:`_dumps_beside`)."""
 
-    def __init__(self, kg: KnowledgeGraph, folder: Path, *, base_url: str, **beside: Any) -> None:
-        def work() -> tuple[list[str], float]:
+    def __init__(self, paths: list[Path], data: Path | None, folder: Path, **beside: Any) -> None:
+        def work() -> _Made:
             start = time.perf_counter()
             mine = Stage(folder)  # its own list of what it wrote: the caller's copy is not the child's
-            write_dumps(kg, mine, base_url=base_url)
-            return mine.written, time.perf_counter() - start
+            sizes = write_file_dumps(paths, data_dir, mine)
+            return None if sizes is None else (mine.written, time.perf_counter() - start, sizes)
 
+        data_dir = Path(data) if data is not None else resources.graph_dir()
         super().__init__(work, **beside)
-        self.work = work
+        self.paths = paths
         self.folder = folder
 
 
-def _dumps_beside(kg: KnowledgeGraph, put: Stage, *, base_url: str, parallel: bool | None) -> _Dumps:
-    """:func:`write_dumps` into the staging folder in a forked child (when
+def _dumps_beside(paths: list[Path], data: Path | None, put: Stage, *, parallel: bool | None) -> _Dumps:
+    """:func:`write_file_dumps` of ``paths`` (the files the build loads) into
+    the staging folder, in a child forked before the graph is loaded (when
     ``parallel``, or by default when there is more than one core and the
-    memory for both), while the caller validates and goes on with the pages: the medium
-    benchmark graph's dumps take about as long as its pages. It gives the
-    files it wrote and the seconds it took; :func:`_take` waits for them (and
-    writes them then, in this process, when there is no child or it died)."""
+    memory for the child), while the caller loads, validates and goes on with
+    the pages: on the medium benchmark graph the dumps take about as long as
+    the pages. :func:`_take` waits for them, and writes them itself, in this
+    process, when there is no child, or it died, or it found blank nodes.
 
-    gate = getattr(kg.engine, "gate", None)
-    # Both processes grow from here: on the medium benchmark graph the build
-    # held 0.68 GB when it forked after validating (it now forks once loaded,
-    # when it holds 0.66 GB: validation adds 1-4 %, measured on the medium and
-    # a 400 × 50 graph), then 1.85 GB at most (as it does without
-    # the worker), and the two together 2.2 GB (PSS summed): 1.5 GB more,
-    # about 2.3 times (the dumps sort in bounded memory; the pages' rows are
-    # the growth). Without 3 times the build's present size to spare, the
-    # dumps are written after the pages instead.
-    needs = int(_DUMPS_WORKER_NEEDS * resident_memory())
-    return _Dumps(kg, put.folder, base_url=base_url, parallel=parallel, needs=needs,
-                  hold=gate.fork if gate is not None else None)
+    The child holds no store: it reads the files. A child forked once the
+    graph was loaded held a copy of the store, whatever it read, since
+    reading Oxigraph's store writes to its memory: the pages a process
+    reads become its own (600-700 MB of the medium graph's worker, and too
+    much for the large graph's to fork at all)."""
+    return _Dumps(paths, data, put.folder, parallel=parallel, needs=_DUMPS_WORKER_NEEDS)
 
 
-#: The memory the build and its dumps worker need beyond the build's size at the fork, as a multiple of it.
-_DUMPS_WORKER_NEEDS = 3.0
+#: The memory the dumps worker needs: it sorts in bounded memory (see
+#: :mod:`aigovkg._sorted_lines`) and parses a file at a time. Writing the
+#: medium benchmark graph's dumps this way alone peaked at 159 MB (RSS).
+_DUMPS_WORKER_NEEDS = 512 << 20
 
 
-def _take(dumps: _Dumps, put: Stage, progress: Callable[[str], None]) -> tuple[float, bool]:
-    """Wait for the dumps written beside; record their files; their seconds,
-    and whether the worker wrote them. When the worker died part way (killed:
-    most likely out of memory), what it wrote is removed and the dumps are
-    written here, now that the pages are done and their rows given up."""
+def _take(dumps: _Dumps, kg: KnowledgeGraph, put: Stage, *, base_url: str,
+          progress: Callable[[str], None]) -> tuple[float, bool]:
+    """Wait for the dumps written beside; record their files, and write their
+    description; their seconds, and whether the worker wrote them. When it
+    died part way (killed: most likely out of memory), or read files other
+    than those loaded (the folder changed meanwhile), what it wrote is
+    removed, and the dumps are written here from the loaded store, now that
+    the pages are done and their rows given up; so they are when the files
+    have blank nodes."""
+    assert kg.loaded is not None
+    made: _Made = None
     try:
-        written, seconds = dumps.result()
+        made = dumps.result()
+        if made is None:
+            progress("the files have blank nodes: writing the dumps from the graph loaded")
+        elif dumps.paths != [loaded.path for loaded in kg.loaded.files]:
+            progress("the data folder changed while the build read it; writing the dumps from the graph loaded")
+            made = None
     except WorkerDied as died:
         progress(f"{died}; writing the dumps in this process instead")
+    if made is None:
         for partial in [dumps.folder / "dumps", *dumps.folder.glob(".scratch-*")]:
             shutil.rmtree(partial, ignore_errors=True)
-        written, seconds = dumps.work()
+        start = time.perf_counter()
+        mine = Stage(put.folder)
+        sizes = write_store_dumps(kg.loaded, mine)
+        put.written.extend(mine.written)
+        seconds, beside = time.perf_counter() - start, False
+    else:
+        written, seconds, sizes = made
         put.written.extend(written)
-        return seconds, False
-    put.written.extend(written)
-    return seconds, dumps.forked
+        beside = dumps.forked
+    write_dumps_description(kg, put, base_url=base_url, sizes=sizes)
+    return seconds, beside
 
 
 def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:
-    """Every export format, the VoID description and the JSON-LD context, under ``dumps/``.
-
-    The graph is put in canonical order once, as sorted N-Triples, and each
-    format is streamed from it to its file; so are the named graphs' N-Quads,
-    for the N-Quads and TriG dumps. Both are sorted in bounded memory, through
-    a scratch folder in the staging folder, removed when done (the large
-    benchmark graph's dumps are gigabytes each: none is held in memory whole)."""
-    from aigovkg.describe import describe_turtle
-    from aigovkg.export import SUFFIX, ExportFormat, Quads, canonical_graph, context, write
-
+    """Every export format, the VoID description and the JSON-LD context, under
+    ``dumps/``: made from the loaded graph's files (:func:`write_file_dumps`),
+    or from its store when they have blank nodes (:func:`write_store_dumps`)."""
     assert kg.loaded is not None
+    loaded = kg.loaded
+    sizes = write_file_dumps([file.path for file in loaded.files], loaded.data_dir, stage)
+    if sizes is None:
+        sizes = write_store_dumps(loaded, stage)
+    write_dumps_description(kg, stage, base_url=base_url, sizes=sizes)
+
+
+def write_file_dumps(paths: Sequence[Path], data_dir: Path, stage: Stage) -> dict[str, int] | None:
+    """The graph loaded from ``paths`` (the files of ``data_dir``, and the
+    ontology) in every export format, under ``dumps/``, made from the files
+    alone, without a store (see :func:`aigovkg.export.canonical_files`); how
+    many triples each named graph holds. None, having written nothing, when a
+    file has a blank node.
+
+    Each file's triples get their named graph, and the lines are sorted once:
+    the N-Quads dump, the named graphs of the TriG dump and the other formats'
+    triples come from them. They are sorted in bounded memory, through a
+    scratch folder in the staging folder, removed when done (the large
+    benchmark graph's dumps are gigabytes each: none is held in memory whole)."""
+    from aigovkg.export import canonical_files
+    from aigovkg.loader import subject_files
+
+    index: dict[str, tuple[Path, ...]] = {}
+
+    def files_of(iri: str) -> tuple[Path, ...]:  # only for an error: the files are read again then
+        if not index:
+            index.update(subject_files(paths))
+        return index.get(iri, ())
+
     stage.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=stage.folder) as scratch:
-        canonical = canonical_graph(kg.loaded, scratch=Path(scratch))
-        sizes = None
-        if canonical.named is not None:  # made once, for the N-Quads and TriG dumps and the VoID's graph sizes
-            quads = canonical.named()
+        canonical = canonical_files(paths, data_dir, scratch=Path(scratch))
+        return None if canonical is None else _write_formats(canonical, stage, files_of)
 
-            def made() -> Quads:
-                return quads
 
-            canonical = dataclasses.replace(canonical, named=made)
-            sizes = quads.sizes
-        for fmt in ExportFormat:
-            with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
-                write(canonical, fmt, handle, files_of=kg.loaded.files_of)
+def write_store_dumps(loaded: LoadedGraph, stage: Stage) -> dict[str, int] | None:
+    """What :func:`write_file_dumps` writes, made from the loaded store (with
+    blank nodes, labelled canonically over the whole graph); how many triples
+    each named graph holds (None: a store without files, all in the default graph)."""
+    from aigovkg.export import canonical_graph
+
+    stage.folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=stage.folder) as scratch:
+        return _write_formats(canonical_graph(loaded, scratch=Path(scratch)), stage, loaded.files_of)
+
+
+def _write_formats(canonical: Canonical, stage: Stage, files_of: FilesOf) -> dict[str, int] | None:
+    from aigovkg.export import SUFFIX, ExportFormat, Quads, write
+
+    sizes = None
+    if canonical.named is not None:  # made once, for the N-Quads and TriG dumps and the VoID's graph sizes
+        quads = canonical.named()
+
+        def made() -> Quads:
+            return quads
+
+        canonical = dataclasses.replace(canonical, named=made)
+        sizes = quads.sizes
+    for fmt in ExportFormat:
+        with stage.open(f"dumps/aigovkg.{SUFFIX[fmt]}") as handle:
+            write(canonical, fmt, handle, files_of=files_of)
+    return sizes
+
+
+def write_dumps_description(kg: KnowledgeGraph, stage: Stage | Put, *, base_url: str,
+                            sizes: dict[str, int] | None) -> None:
+    """The dumps' VoID description (with each named graph's triples, ``sizes``)
+    and JSON-LD context, under ``dumps/``; for the shipped graph, its earlier releases."""
+    from aigovkg.describe import describe_turtle
+    from aigovkg.export import context
+
+    assert kg.loaded is not None
     stage("dumps/void.ttl", describe_turtle(kg, base_url=base_url, sizes=sizes))
     stage("dumps/context.jsonld", json.dumps({"@context": context()}, indent=2, sort_keys=True) + "\n")
     if kg.loaded.data_dir.resolve() == resources.graph_dir().resolve():
@@ -379,17 +458,18 @@ def build_site(
     from aigovkg.render.site import write_site
 
     check_out(out, reads=folders_read(data))
-    progress("loading")
-    kg = load(data)
+    paths = graph_paths(data)
     count = 0
 
     def fill(put: Stage) -> None:
         nonlocal count
-        with _dumps_beside(kg, put, base_url=base_url, parallel=parallel) as dumps:
+        with _dumps_beside(paths, data, put, parallel=parallel) as dumps:
+            progress("loading")
+            kg = load(data)
             progress("site")
             count = write_site(kg, put, progress=progress)
             progress("dumps")
-            _take(dumps, put, progress)
+            _take(dumps, kg, put, base_url=base_url, progress=progress)
         progress("ontology")
         write_publishing(put, site_url=site_url)
 

@@ -26,7 +26,7 @@ import itertools
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -132,6 +132,9 @@ class Quads:
     text: Text
     by_graph: tuple[Text, ...]
     sizes: dict[str, int]
+    #: Their triples, each once, as sorted N-Triples lines (when asked for: see
+    #: :func:`canonical_files`).
+    triples: Text | None = None
 
     def quads_by_graph(self) -> Iterator[ox.Quad]:
         return itertools.chain.from_iterable(text.parse(ox.RdfFormat.N_QUADS) for text in self.by_graph)
@@ -267,31 +270,58 @@ def graph_sizes(loaded: LoadedGraph) -> dict[str, int]:
     return named_quads(loaded).sizes
 
 
-def _graph_of(line: bytes) -> bytes:
-    return line.rsplit(b" ", 2)[-2]
-
-
 def named_quads(loaded: LoadedGraph, *, scratch: Path | None = None) -> Quads:
     """Every triple as its file wrote it, in its file's named graph (``graph_name``):
     sorted N-Quads lines, one per distinct quad, blank nodes labelled canonically.
     Without blank nodes, each file's N-Triples lines get their graph appended, a
     file at a time, so that no Python object per triple outlives its file; given
     a ``scratch`` folder, they are sorted and split by graph through files there."""
+    quads = _named_quads_of_files([loaded_file.path for loaded_file in loaded.files], loaded.data_dir,
+                                  scratch=scratch)
+    return quads if quads is not None else _named_quads_with_blank_nodes(loaded)
+
+
+def canonical_files(paths: Sequence[Path], data_dir: Path, *, scratch: Path | None = None) -> Canonical | None:
+    """What :func:`canonical_graph` makes of the graph loaded from ``paths``
+    (the files of ``data_dir``, and the ontology), made from the files alone,
+    without a store: the union of their named graphs is the graph as the files
+    wrote it. None when a file has a blank node (its canonical label depends on
+    the whole graph: :func:`canonical_graph` relabels it from the store).
+
+    A process that has not loaded the graph can make the dumps this way: the
+    build's dumps worker, which starts with the loading and holds no store."""
+    quads = _named_quads_of_files(paths, data_dir, scratch=scratch, triples=True)
+    if quads is None:
+        return None
+    assert quads.triples is not None
+    return Canonical(quads.triples, False, lambda: quads)
+
+
+def _named_quads_of_files(paths: Sequence[Path], data_dir: Path, *, scratch: Path | None,
+                          triples: bool = False) -> Quads | None:
+    """:func:`named_quads` of files without blank nodes; None when one has one."""
     lines = SortedLines(scratch, unique=True)
-    for loaded_file in loaded.files:
+    for path in paths:
         # The file's triples as N-Triples lines (quads in the default graph are
         # written as N-Triples lines), each quad dropped once written.
-        text = _bytes(ox.serialize(reparse(loaded_file.path), format=ox.RdfFormat.N_QUADS))
+        text = _bytes(ox.serialize(reparse(path), format=ox.RdfFormat.N_QUADS))
         if b"_:" in text:  # a blank node, or these characters in a literal or an IRI: the general way
-            return _named_quads_with_blank_nodes(loaded)
-        graph = str(ox.NamedNode(graph_name(loaded_file.path, loaded.data_dir))).encode("utf-8")
+            return None
+        graph = str(ox.NamedNode(graph_name(path, data_dir))).encode("utf-8")
         lines.add(line[: -len(b".\n")] + graph + b" .\n" for line in text.splitlines(keepends=True))
-    return _split_by_graph(lines)
+    return _split_by_graph(lines, triples=triples)
 
 
-def _split_by_graph(lines: SortedLines) -> Quads:
+def _split_by_graph(lines: SortedLines, *, triples: bool = False) -> Quads:
     """Sorted N-Quads lines, written once as they are and once a graph at a
-    time: into files in the lines' scratch folder, or held when they have none."""
+    time (and, given ``triples``, once more as N-Triples lines, each triple
+    once): into files in the lines' scratch folder, or held when they have none.
+
+    A quad's line is its triple's line with the graph put before the " ." that
+    ends it: the lines of one triple are next to one another (a term is never
+    followed by a space inside the term that follows), and the triples' lines
+    come out in their own sorted order (a space sorts before any character that
+    could follow a term), so dropping repeats as they come is enough."""
     scratch = lines.scratch
     sizes: dict[bytes, int] = {}
     with contextlib.ExitStack() as stack:
@@ -304,16 +334,22 @@ def _split_by_graph(lines: SortedLines) -> Quads:
             return stack.enter_context(path.open("xb")), lambda: Text(path)
 
         output, whole = sink("quads")
+        as_triples, made = sink("triples") if triples else (None, None)
+        previous = b""
         graphs: dict[bytes, tuple[BinaryIO, Callable[[], Text]]] = {}
         for line in lines:
             output.write(line)
-            name = _graph_of(line)
+            triple, name, _ = line.rsplit(b" ", 2)
+            if as_triples is not None and triple != previous:
+                as_triples.write(triple + b" .\n")
+                previous = triple
             if name not in graphs:
                 graphs[name], sizes[name] = sink("graph"), 0
             graphs[name][0].write(line)
             sizes[name] += 1
     by_graph = tuple(graphs[name][1]() for name in sorted(graphs))
-    return Quads(whole(), by_graph, dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items())))
+    return Quads(whole(), by_graph, dict(sorted((name.decode("utf-8")[1:-1], size) for name, size in sizes.items())),
+                 made() if made is not None else None)
 
 
 def _named_quads_with_blank_nodes(loaded: LoadedGraph) -> Quads:

@@ -102,25 +102,33 @@ class LoadedGraph:
         """Every IRI subject and the files that hold triples about it; an IRI that
         is never a subject (a document cited as evidence) maps to the files citing it."""
         if not self._index:
-            subjects: dict[str, list[Path]] = {}
-            citing: dict[str, list[Path]] = {}  # IRIs only ever objects (a cited document): where they are cited
-            for loaded in self.files:
-                for quad in _parse_plain(loaded.path):
-                    if isinstance(quad.subject, ox.NamedNode):
-                        owners = subjects.setdefault(quad.subject.value, [])
-                        if not owners or owners[-1] != loaded.path:
-                            owners.append(loaded.path)
-                    if isinstance(quad.object, ox.NamedNode):
-                        citers = citing.setdefault(quad.object.value, [])
-                        if not citers or citers[-1] != loaded.path:
-                            citers.append(loaded.path)
-            self._index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in citing.items()})
-            self._index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in subjects.items()})
+            self._index.update(subject_files(loaded.path for loaded in self.files))
         return MappingProxyType(self._index)
 
     def files_of(self, iri: str) -> tuple[Path, ...]:
         """The files that hold triples about ``iri`` as subject."""
         return self.subject_files.get(iri, ())
+
+
+def subject_files(paths: Iterable[Path]) -> dict[str, tuple[Path, ...]]:
+    """Every IRI subject of the files and the files that hold triples about it;
+    an IRI that is never a subject (a document cited as evidence) maps to the
+    files citing it (see :attr:`LoadedGraph.subject_files`)."""
+    subjects: dict[str, list[Path]] = {}
+    citing: dict[str, list[Path]] = {}  # IRIs only ever objects (a cited document): where they are cited
+    for path in paths:
+        for quad in _parse_plain(path):
+            if isinstance(quad.subject, ox.NamedNode):
+                owners = subjects.setdefault(quad.subject.value, [])
+                if not owners or owners[-1] != path:
+                    owners.append(path)
+            if isinstance(quad.object, ox.NamedNode):
+                citers = citing.setdefault(quad.object.value, [])
+                if not citers or citers[-1] != path:
+                    citers.append(path)
+    index = {iri: tuple(dict.fromkeys(owners)) for iri, owners in citing.items()}
+    index.update({iri: tuple(dict.fromkeys(owners)) for iri, owners in subjects.items()})
+    return index
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -260,6 +268,18 @@ def _check_blank_depth(path: Path, quads: list[ox.Quad]) -> None:
         )
 
 
+def graph_paths(data_dir: Path | None = None, *, ontology: bool = True, extra_files: Iterable[Path] = ()) -> list[Path]:
+    """The files :func:`load_graph` loads, in its order: the ontology (unless
+    ``ontology=False``), the Turtle files of ``data_dir`` (default: the shipped
+    graph), then ``extra_files``."""
+    data_dir = Path(data_dir) if data_dir is not None else resources.graph_dir()
+    paths = data_files(data_dir)
+    if ontology:
+        paths.insert(0, resources.ontology_file())
+    paths.extend(extra_files)
+    return paths
+
+
 def load_graph(
     data_dir: Path | None = None,
     *,
@@ -278,10 +298,7 @@ def load_graph(
     a few times the time. The folder is the caller's to remove when done.
     """
     data_dir = Path(data_dir) if data_dir is not None else resources.graph_dir()
-    paths = data_files(data_dir)
-    if ontology:
-        paths.insert(0, resources.ontology_file())
-    paths.extend(extra_files)
+    paths = graph_paths(data_dir, ontology=ontology, extra_files=extra_files)
     on_disk = store_dir is not None
     store = _disk_store(Path(store_dir)) if store_dir is not None else ox.Store()
     recorder = Recorder()
