@@ -585,7 +585,7 @@ def build_stage_table(report: dict[str, Any]) -> str:
             total_floor += f
             shown = f"{f:.2f}" if f"floor: {stage}" in low else "—"
             ratio = f"{a / f:.1f}×" if f"floor: {stage}" in low and f > 0 else "—"
-            name = stage if stage != "dumps" else "dumps, beside gather and render" if beside else \
+            name = stage if stage != "dumps" else "dumps, beside the loading and the pages" if beside else \
                 "dumps, after the pages (the build did not fork)"
             lines.append(f"| {label} | {name} | {a:.2f} | {shown} | {ratio} | {BUILD_FLOORS[stage]} |")
         waited = ours.get("build: after the pages")

@@ -292,6 +292,34 @@ def test_a_process_forked_beside_queries_run_ahead_waits_for_them(monkeypatch):
         assert kg.rows("topics")
 
 
+def test_answers_given_up_before_they_started_are_never_asked(monkeypatch):
+    """Leaving the block gives up the answers not taken: one not started yet
+    is never asked (the build leaves the block early when it fails). The
+    gate, held shut, keeps the thread waiting in its first query meanwhile,
+    so the second has not started when the block ends, whatever the timing."""
+    kg = aigovkg.load()
+    engine = kg.engine
+    first, second = kg.select_text("topics"), kg.select_text("jurisdictions")
+    asked: list[str] = []
+    real = engine.select_tsv
+
+    def recording(text: str) -> bytes:
+        asked.append(text)
+        return real(text)  # waits at the gate while it is held shut
+
+    monkeypatch.setattr(engine, "select_tsv", recording)
+    with engine.gate.fork(), engine.ahead([first, second], parallel=True):
+        worker = engine._ahead[first]
+        for _ in range(1000):
+            if asked:
+                break
+            time.sleep(0.01)
+        assert asked == [first]  # the thread waits inside its first query
+    worker._thread.join(60)  # the first is answered once the gate opens; the second was given up
+    assert not worker._thread.is_alive()
+    assert asked == [first]
+
+
 _BLANK_NODE = ("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
                '<https://w3id.org/aigovkg/id/instrument/anthropic-rsp> rdfs:seeAlso [ rdfs:label "a note" ] .\n')
 

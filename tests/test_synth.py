@@ -172,7 +172,7 @@ def test_the_build_stage_table_says_whether_the_dumps_were_written_beside_the_pa
     bench = _bench()
     seconds = {"build: load": 1.0, "build: dumps": 4.0, "build: after the pages": 5.0, "build: total": 10.0}
     floors = {"median_seconds": {"floor: load": 0.5, "floor: dumps": 2.0}}
-    for beside, name, rest in ((True, "dumps, beside gather and render", "the dumps' rest"),
+    for beside, name, rest in ((True, "dumps, beside the loading and the pages", "the dumps' rest"),
                                (False, "dumps, after the pages (the build did not fork)", "the dumps")):
         stages = {"median_seconds": seconds, "result": {"dumps_beside": beside}}
         text = bench.build_stage_table({"sizes": {"large": {"triples": 10, "build_stages": stages,
