@@ -110,8 +110,15 @@ def test_a_child_queries_the_store_though_it_was_forked_through_the_gate():
     assert len(kg.results("topics")) == 23  # and the caller's gate is open again
 
 
-def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_path: Path):
+def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_path: Path, monkeypatch):
+    """The same files either way; and the build takes every answer it asks for ahead."""
+    from aigovkg import store
+
+    given_up: list[list[str]] = []
+    close = store._Ahead.close
+    monkeypatch.setattr(store._Ahead, "close", lambda self: (given_up.append(list(self._answers)), close(self))[1])
     beside = build(tmp_path / "beside", parallel=True)
+    assert given_up == [[]]  # one thread ran ahead, and every answer was taken
     after = build(tmp_path / "after", parallel=False)
     assert beside.files == after.files and "dumps/aigovkg.trig" in beside.files
     assert beside.dumps_seconds > 0 and after.dumps_seconds > 0

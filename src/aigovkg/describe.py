@@ -56,15 +56,15 @@ def describe(kg: KnowledgeGraph, *, base_url: str, endpoint: str | None = None,
     def add(p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode, s: ox.NamedNode | ox.BlankNode = ds) -> None:
         out.append(ox.Triple(s, _n(p), o))
 
-    (stats,) = kg.results("dataset-statistics").records()
+    (stats,) = kg.rows("dataset-statistics")
     for key in ("triples", "entities", "distinctSubjects", "distinctObjects", "classes", "properties"):
         add(VOID + key, _int(stats[key]))
-    for row in kg.results("dataset-classes").records():
+    for row in kg.rows("dataset-classes"):
         part = _n(f"{DATASET}/class-partition/{_slug(row['class'])}")
         add(VOID + "classPartition", part)
         add(VOID + "class", _n(row["class"]), part)
         add(VOID + "entities", _int(row["entities"]), part)
-    for row in kg.results("dataset-properties").records():
+    for row in kg.rows("dataset-properties"):
         part = _n(f"{DATASET}/property-partition/{_slug(row['property'])}")
         add(VOID + "propertyPartition", part)
         add(VOID + "property", _n(row["property"]), part)
