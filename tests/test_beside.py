@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import aigovkg
-from aigovkg._beside import Beside, WorkerDied
+from aigovkg._beside import Beside, Later, WorkerDied
 from aigovkg.build import build
 from aigovkg.errors import AigovkgError, InputError
 
@@ -37,6 +37,30 @@ def test_the_value_comes_back_from_the_child_or_the_caller(parallel: bool):
         pid, value = job.result()
     assert value == {"files": ["a", "b"]}
     assert (pid != os.getpid()) is parallel
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_value_given_later_is_worked_on_in_the_child_or_the_caller(parallel: bool):
+    """The child is forked on entering the block and waits for the value the
+    caller gives it later (pickled); without a child, the caller does the work."""
+    with Later(lambda value: (os.getpid(), sorted(value)), parallel=parallel) as job:
+        job.give({"b", "a"})
+        with pytest.raises(RuntimeError, match="already given"):
+            job.give({"c"})
+        pid, value = job.result()
+    assert value == ["a", "b"]
+    assert (pid != os.getpid()) is parallel
+
+
+def test_a_child_never_given_its_value_is_stopped_with_the_block():
+    """The caller fails before it gives the value: asking for the result says
+    so, and leaving the block stops the child, which was waiting."""
+    with Later(lambda value: value, parallel=True) as job:
+        with pytest.raises(RuntimeError, match="never given"):
+            job.result()
+        process = job._process
+        assert process is not None and process.is_alive()
+    assert not process.is_alive()
 
 
 def test_a_users_error_in_the_child_is_raised_again_as_it_was():
@@ -373,3 +397,34 @@ def test_dumps_of_other_files_than_those_loaded_are_made_again_from_the_graph_lo
     assert changed.files == after.files
     for rel in changed.files:
         assert (tmp_path / "changed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+
+
+def test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build(tmp_path: Path, monkeypatch):
+    """The pictures are drawn by a worker forked before the loading, which is
+    given their data once the pages' rows are gathered. Killed with SIGKILL
+    once it drew the first (as the out-of-memory killer would), it leaves the
+    pictures to the build, which removes what it wrote, says so and draws them:
+    the files of a build without workers."""
+    from aigovkg.render import site
+
+    real = site.draw_pictures
+    parent = os.getpid()
+
+    def draw_pictures(pictures, put):
+        if os.getpid() != parent:
+            put("pictures/coverage-heatmap.svg", b"part of a picture")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(pictures, put)
+
+    monkeypatch.setattr(site, "draw_pictures", draw_pictures)
+    said: list[str] = []
+    killed = build(tmp_path / "killed", parallel=True, progress=said.append)
+    assert [m for m in said if "without an answer (exit -9)" in m and "drawing the pictures in this process" in m]
+    monkeypatch.setattr(site, "draw_pictures", real)
+    after = build(tmp_path / "after", parallel=False)
+    assert killed.files == after.files and "pictures/coverage-heatmap.svg" in killed.files
+    on_disk = sorted(p.relative_to(tmp_path / "killed").as_posix() for p in (tmp_path / "killed").rglob("*")
+                     if p.is_file())
+    assert on_disk == sorted(killed.files)
+    for rel in killed.files:
+        assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel

@@ -28,6 +28,7 @@ from typing import Any, Generic, Self, TypeVar
 from aigovkg.errors import AigovkgError
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 class WorkerDied(AigovkgError):
@@ -138,6 +139,69 @@ class Beside(Generic[T]):
             process.join()
         if self._receiver is not None and not self._receiver.closed:
             self._receiver.close()
+
+
+class Later(Beside[T], Generic[A, T]):
+    """``work(value)`` run in a child forked on entering the ``with`` block,
+    which waits for ``value`` until the caller gives it (:meth:`give`, once):
+    the child is forked while the caller is still small (the build forks it
+    before loading the graph) and receives only what it needs, pickled. A
+    child forked later would keep its own copy of every page the caller
+    changes after the fork. Otherwise as :class:`Beside`; without a child,
+    ``work(value)`` runs in the caller when its result is wanted.
+
+    >>> with Later(lambda n: n * 7, parallel=False) as job:
+    ...     job.give(6)
+    ...     job.result()
+    42
+    """
+
+    def __init__(self, work: Callable[[A], T], **beside: Any) -> None:
+        self._given: list[A] = []
+        self._input: tuple[multiprocessing.connection.Connection, multiprocessing.connection.Connection] | None = None
+
+        def wait_then_work() -> T:
+            if self._input is None:  # in the caller
+                return work(self._given[0])
+            reader, writer = self._input  # in the child
+            writer.close()
+            try:
+                value = pickle.loads(reader.recv_bytes())
+            finally:
+                reader.close()
+            return work(value)
+
+        super().__init__(wait_then_work, **beside)
+
+    def __enter__(self) -> Self:
+        if self._parallel:
+            self._input = multiprocessing.get_context("fork").Pipe(duplex=False)
+        super().__enter__()
+        if self._input is not None:
+            self._input[0].close()  # the caller only writes
+        return self
+
+    def give(self, value: A) -> None:
+        """Hand ``value`` to the work (to the child: pickled, now)."""
+        if self._given:
+            raise RuntimeError("the value was already given")
+        self._given.append(value)
+        if self._input is not None:
+            writer = self._input[1]
+            with contextlib.suppress(BrokenPipeError):  # the child died: result() says so
+                writer.send_bytes(pickle.dumps(value))
+            writer.close()
+
+    def result(self) -> T:
+        if not self._given:
+            raise RuntimeError("the work's value was never given")
+        return super().result()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        super().__exit__(kind, exc, tb)
+        if self._input is not None and not self._input[1].closed:
+            self._input[1].close()
 
 
 def _child(work: Callable[[], Any], sender: multiprocessing.connection.Connection, parent: int) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aigovkg import resources
-from aigovkg._beside import Beside, WorkerDied
+from aigovkg._beside import Beside, Later, WorkerDied
 from aigovkg._io import exchange
 from aigovkg._output import MARKER, check_out, make_staging, marker_text, remove, remove_stale, staging_name
 from aigovkg.api import KnowledgeGraph, load
@@ -31,6 +31,7 @@ from aigovkg.store import EmbeddedEngine
 
 if TYPE_CHECKING:
     from aigovkg.export import Canonical, FilesOf
+    from aigovkg.render.site import Pictures
 
 Put = Callable[[str, "str | bytes"], None]
 
@@ -181,7 +182,7 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
         topic_pages,
     )
     from aigovkg.render import page_name, render_topic
-    from aigovkg.render.site import SILENCE_SOURCES, write_pictures, write_site
+    from aigovkg.render.site import SILENCE_SOURCES, pictures_of, write_site
     from aigovkg.render.wiki import write_wiki
 
     topics: list[dict[str, Any]] = []
@@ -195,7 +196,8 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
         # The dumps need only the files: they are written beside the loading,
         # the validation and the pages, on the other core (see _dumps_beside);
         # a graph that does not load or validate stops them, and the staging folder goes.
-        with _dumps_beside(paths, data, put, parallel=parallel) as dumps, contextlib.ExitStack() as ahead:
+        with _dumps_beside(paths, data, put, parallel=parallel) as dumps, \
+                _pictures_beside(put, parallel=parallel) as drawing, contextlib.ExitStack() as ahead:
             progress("loading")
             kg: KnowledgeGraph = load(data)
             assert kg.loaded is not None
@@ -223,6 +225,9 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
             # It is computed from the topic pages' rows, gathered once for all topics.
             coverage = coverage_matrix_rows(topic_rows)
             similarity = analyse.topic_graph(kg, rows=coverage)
+            # The site's pictures are drawn by the worker waiting for them, beside the pages.
+            pictures = pictures_of(kg, coverage, similarity)
+            drawing.give(pictures)
             by_instrument = claims_by_instrument(claims)
             del claims
             # Each source's own silence index for the site's index page, counted
@@ -248,12 +253,9 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
             progress("wiki")
             write_wiki(kg, lambda rel, text: put(f"wiki/{rel}", text), fmt="mdx", pages=views, rows=rows,
                        silence=silence)
-            del views, rows
-            # The site's pictures, once the pages' rows are gone: they take about as much
-            # memory again as the rows (on the medium benchmark graph, 1.2 GB → 1.7 GB).
+            del views, rows, coverage, similarity
             progress("pictures")
-            write_pictures(kg, put, coverage, similarity)
-            del coverage, similarity
+            _take_pictures(drawing, pictures, put, progress)
             progress("dumps")
             dumps_seconds, dumps_beside = _take(dumps, kg, put, base_url=base_url, progress=progress)
             progress("ontology")
@@ -343,6 +345,44 @@ def _take(dumps: _Dumps, kg: KnowledgeGraph, put: Stage, *, base_url: str,
         beside = dumps.forked
     write_dumps_description(kg, put, base_url=base_url, sizes=sizes)
     return seconds, beside
+
+
+def _pictures_beside(put: Stage, *, parallel: bool | None) -> Later[Pictures, list[str]]:
+    """The site's pictures drawn into the staging folder by a child forked
+    before the graph is loaded (when ``parallel``, or by default when there is
+    more than one core and the memory for it), which waits for their data
+    (:func:`aigovkg.render.site.pictures_of`: a grid and two small graphs,
+    pickled) and draws them while the caller renders the pages. It gives the
+    files it wrote; :func:`_take_pictures` waits for them."""
+    folder = put.folder
+
+    def draw(pictures: Pictures) -> list[str]:
+        from aigovkg.render.site import draw_pictures
+
+        mine = Stage(folder)  # its own list of what it wrote
+        draw_pictures(pictures, mine)
+        return mine.written
+
+    return Later(draw, parallel=parallel, needs=_PICTURES_WORKER_NEEDS)
+
+
+#: The memory the pictures worker needs: matplotlib and the medium benchmark
+#: graph's heatmap, 3,700 × 5,000 pixels.
+_PICTURES_WORKER_NEEDS = 512 << 20
+
+
+def _take_pictures(drawing: Later[Pictures, list[str]], pictures: Pictures, put: Stage,
+                   progress: Callable[[str], None]) -> None:
+    """Wait for the pictures drawn beside and record their files; when the
+    worker died part way, remove what it wrote and draw them here."""
+    from aigovkg.render.site import draw_pictures
+
+    try:
+        put.written.extend(drawing.result())
+    except WorkerDied as died:
+        progress(f"{died}; drawing the pictures in this process instead")
+        shutil.rmtree(put.folder / "pictures", ignore_errors=True)
+        draw_pictures(pictures, put)
 
 
 def write_dumps(kg: KnowledgeGraph, stage: Stage, *, base_url: str) -> None:

@@ -7,6 +7,7 @@ timestamps in the files, a fixed SVG hash salt).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,13 +50,27 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None, rows: list[dict[st
     ``MAX_ROWS`` and ``MAX_COLUMNS``; beyond that the picture keeps that size
     (a cell becomes a few pixels) and the axis says how many there are.
     ``rows`` are the view's coverage-matrix rows, when the caller already has them."""
-    plt = _matplotlib()
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
     if rows is None:
         params: dict[str, Any] = {"source": source} if source else {}
         rows = kg.results("coverage-matrix", **params).records()
+    return draw_heatmap(coverage_grid(rows), source=source)
+
+
+@dataclass(frozen=True)
+class CoverageGrid:
+    """What a heatmap draws: the instruments' and topics' labels, in the order
+    of their rows and columns (by label, then IRI), and each cell's level as
+    its place in ``LEVELS`` (NaN: no claim). It is small (a number a cell)
+    where the coverage-matrix rows it is made from are a dictionary a cell:
+    the build hands it to the process that draws the pictures."""
+
+    instruments: tuple[str, ...]
+    topics: tuple[str, ...]
+    cells: list[list[float]]
+
+
+def coverage_grid(rows: list[dict[str, Any]]) -> CoverageGrid:
+    """The grid of coverage-matrix rows."""
     instruments = sorted({(r["instrumentLabel"], r["instrument"]) for r in rows})
     topics = sorted({(r["topicLabel"], r["topic"]) for r in rows})
     index = {level: i for i, level in enumerate(LEVELS)}
@@ -64,18 +79,28 @@ def heatmap(kg: KnowledgeGraph, *, source: str | None = None, rows: list[dict[st
     col_of = {iri: j for j, (_, iri) in enumerate(topics)}
     for r in rows:
         grid[row_of[r["instrument"]]][col_of[r["topic"]]] = index[r["level"]]
+    return CoverageGrid(tuple(label for label, _ in instruments), tuple(label for label, _ in topics), grid)
+
+
+def draw_heatmap(coverage: CoverageGrid, *, source: str | None = None) -> Figure:
+    """:func:`heatmap` of a grid already made."""
+    plt = _matplotlib()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    instruments, topics, grid = coverage.instruments, coverage.topics, coverage.cells
     fig, ax = plt.subplots(figsize=(4 + 0.55 * min(len(topics), MAX_COLUMNS),
                                     2 + 0.32 * min(len(instruments), MAX_ROWS)), dpi=100)
     cmap = ListedColormap([COLOURS[level] for level in LEVELS])
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(LEVELS) - 0.5, aspect="auto", interpolation="nearest")
     if len(topics) <= MAX_COLUMNS:
-        ax.set_xticks(range(len(topics)), [displayable(label) for label, _ in topics], rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(range(len(topics)), [displayable(label) for label in topics], rotation=45, ha="right", fontsize=8)
         ax.set_xticks([x - 0.5 for x in range(1, len(topics))], minor=True)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{len(topics):,} topics, by name (too many to label)", fontsize=8)
     if len(instruments) <= MAX_ROWS:
-        ax.set_yticks(range(len(instruments)), [displayable(label) for label, _ in instruments], fontsize=8)
+        ax.set_yticks(range(len(instruments)), [displayable(label) for label in instruments], fontsize=8)
         ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
     else:
         ax.set_yticks([])
@@ -103,13 +128,20 @@ def network(kg: KnowledgeGraph, kind: str, *, source: str | None = None, graph: 
     as its ``MAX_DRAWN`` nodes of largest weighted degree, and the title says so.
     ``graph`` is the view's tension or topic similarity graph, when the caller
     already has it (it is not changed)."""
+    from aigovkg import analyse
+
+    if graph is None:
+        graph = analyse.build(kg, "tension" if kind == "tensions" else "topic", source=source)
+    return draw_network(graph, kind)
+
+
+def draw_network(graph: nx.Graph, kind: str) -> Figure:
+    """:func:`network` of a graph already made (``kind``: "tensions" or "topics")."""
     plt = _matplotlib()
     import networkx as nx
 
     from aigovkg import analyse
 
-    if graph is None:
-        graph = analyse.build(kg, "tension" if kind == "tensions" else "topic", source=source)
     if kind == "topics":
         graph = analyse.backbone(graph)
     found = analyse.clusters(graph)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from aigovkg.render import _TEMPLATES, _environment, page_name, search, weblink
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from aigovkg.plot import CoverageGrid
 
 Put = Callable[[str, "str | bytes"], None]
 SCHEMA = "https://schema.org"
@@ -44,19 +47,36 @@ def _cite(title: str, iri: str, version: str, issued: str | None) -> dict[str, s
     return {"bibtex": bibtex, "apa": apa}
 
 
-def write_pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], similarity: nx.Graph) -> None:
-    """The site's pictures (``pictures/``), drawn from the coverage-matrix
-    rows and topic similarity graph the pages already have. :func:`write_site`
-    draws them unless told not to: the build draws them once the pages'
-    rows are gone (on the medium benchmark graph, drawing them took the
-    process from 1.2 GB to 1.7 GB)."""
+@dataclass(frozen=True)
+class Pictures:
+    """What the site's pictures are drawn from: the coverage heatmap's grid,
+    the tension graph and the topic similarity graph. It is small, and needs
+    no store: the build hands it to the process that draws the pictures."""
+
+    coverage: CoverageGrid
+    tensions: nx.Graph
+    topics: nx.Graph
+
+
+def pictures_of(kg: KnowledgeGraph, coverage: list[dict[str, Any]], similarity: nx.Graph) -> Pictures:
+    """The pictures' data, from the coverage-matrix rows and topic similarity
+    graph the pages already have (and the tension graph, queried)."""
+    from aigovkg import analyse
+    from aigovkg.plot import coverage_grid
+
+    return Pictures(coverage_grid(coverage), analyse.build(kg, "tension"), similarity)
+
+
+def draw_pictures(pictures: Pictures, put: Put) -> None:
+    """The site's pictures (``pictures/``), as SVG and PNG."""
     import io
 
-    from aigovkg.plot import close, heatmap, network
+    from aigovkg.plot import close, draw_heatmap, draw_network
 
     drawings: tuple[tuple[str, Callable[[], Any]], ...] = (
-        ("coverage-heatmap", lambda: heatmap(kg, rows=coverage)), ("tension-network", lambda: network(kg, "tensions")),
-        ("topic-network", lambda: network(kg, "topics", graph=similarity)))
+        ("coverage-heatmap", lambda: draw_heatmap(pictures.coverage)),
+        ("tension-network", lambda: draw_network(pictures.tensions, "tensions")),
+        ("topic-network", lambda: draw_network(pictures.topics, "topics")))
     for name, draw in drawings:
         # One figure at a time, closed once written (a large graph's heatmap is
         # hundreds of MB).
@@ -68,6 +88,14 @@ def write_pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]],
                 put(f"pictures/{name}.{fmt}", buffer.getvalue())
         finally:
             close(figure)
+
+
+def write_pictures(kg: KnowledgeGraph, put: Put, coverage: list[dict[str, Any]], similarity: nx.Graph) -> None:
+    """The site's pictures (``pictures/``), drawn from the coverage-matrix
+    rows and topic similarity graph the pages already have. :func:`write_site`
+    draws them unless told not to: the build has them drawn by another
+    process, beside the pages (:func:`pictures_of`, :func:`draw_pictures`)."""
+    draw_pictures(pictures_of(kg, coverage, similarity), put)
 
 
 def _evidence_json(e: Evidence) -> dict[str, Any]:
