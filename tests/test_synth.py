@@ -168,7 +168,7 @@ def test_pyrudof_by_parts_finds_what_pyrudof_finds_whole(tmp_path: Path):
 
 def test_the_build_stage_table_says_whether_the_dumps_were_written_beside_the_pages():
     # The build says whether its worker wrote the dumps; the table names the stage by it
-    # (the large graph's build does not fork on a 24 GB machine: its dumps come after the pages).
+    # (a build without the memory or the second core for its worker writes the dumps after the pages).
     bench = _bench()
     seconds = {"build: load": 1.0, "build: dumps": 4.0, "build: after the pages": 5.0, "build: total": 10.0}
     floors = {"median_seconds": {"floor: load": 0.5, "floor: dumps": 2.0}}

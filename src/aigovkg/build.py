@@ -366,9 +366,9 @@ def _pictures_beside(put: Stage, *, parallel: bool | None) -> Later[Pictures, li
     return Later(draw, parallel=parallel, needs=_PICTURES_WORKER_NEEDS)
 
 
-#: The memory the pictures worker needs: matplotlib and the medium benchmark
-#: graph's heatmap, 3,700 × 5,000 pixels.
-_PICTURES_WORKER_NEEDS = 512 << 20
+#: The memory the pictures worker needs: matplotlib and a heatmap of up to
+#: 3,700 × 5,000 pixels (on the medium benchmark graph it peaked at 628 MB, PSS).
+_PICTURES_WORKER_NEEDS = 1 << 30
 
 
 def _take_pictures(drawing: Later[Pictures, list[str]], pictures: Pictures, put: Stage,
