@@ -152,10 +152,12 @@ def build(
     The dumps are written by a forked child beside the loading and the pages
     (``parallel`` None: when more than one core is available and the memory
     for the child, see :func:`_dumps_beside`; False: after the pages, in this
-    process, with the same files; nothing runs ahead either). The slowest
-    queries the pages read (``_AHEAD``) run beside the validation, one after
-    another in a thread (see :meth:`EmbeddedEngine.ahead`), and the pages
-    take their answers."""
+    process, with the same files; nothing runs ahead either). So are the
+    site's pictures, by a second child forked likewise, which waits for what
+    they are drawn from (see :func:`_pictures_beside`). The slowest queries
+    the pages read (``_AHEAD``) run beside the validation, one after another
+    in a thread (see :meth:`EmbeddedEngine.ahead`), and the pages take their
+    answers."""
     check_out(out, reads=folders_read(data))  # before the minutes of loading and validating
     paths = graph_paths(data)  # a data folder that is not one is refused before anything is made
     return _build(paths, out, data=data, base_url=base_url, site_url=site_url, progress=progress, parallel=parallel)
