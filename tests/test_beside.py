@@ -151,6 +151,13 @@ def test_dumps_written_beside_the_pages_or_after_them_are_the_same_files(tmp_pat
         assert (tmp_path / "beside" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
 
 
+def _same_files(files: tuple[str, ...], out: Path, other: Path) -> None:
+    """``out`` holds exactly ``files`` (what its build says it wrote), each as ``other`` holds it."""
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(files)
+    for rel in files:
+        assert (out / rel).read_bytes() == (other / rel).read_bytes(), rel
+
+
 @pytest.mark.reliability("The build's dumps worker killed with SIGKILL part way through the dumps (as the "
                          "out-of-memory killer would)",
                          "the build removes what the worker wrote, says so and writes the dumps itself: the same "
@@ -177,11 +184,7 @@ def test_a_dumps_worker_killed_part_way_leaves_the_dumps_to_the_build(tmp_path: 
     after = build(tmp_path / "after", parallel=False)
     assert not killed.dumps_beside
     assert killed.files == after.files and "dumps/aigovkg.nt" in killed.files
-    on_disk = sorted(p.relative_to(tmp_path / "killed").as_posix() for p in (tmp_path / "killed").rglob("*")
-                     if p.is_file())
-    assert on_disk == sorted(killed.files)
-    for rel in killed.files:
-        assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+    _same_files(killed.files, tmp_path / "killed", tmp_path / "after")
 
 
 _KILLED_PARENT = """
@@ -395,8 +398,7 @@ def test_dumps_of_other_files_than_those_loaded_are_made_again_from_the_graph_lo
     monkeypatch.setattr(building, "graph_paths", real)
     after = build(tmp_path / "after", data=data_copy, parallel=False)
     assert changed.files == after.files
-    for rel in changed.files:
-        assert (tmp_path / "changed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+    _same_files(changed.files, tmp_path / "changed", tmp_path / "after")
 
 
 def test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build(tmp_path: Path, monkeypatch):
@@ -423,8 +425,4 @@ def test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build(tmp_
     monkeypatch.setattr(site, "draw_pictures", real)
     after = build(tmp_path / "after", parallel=False)
     assert killed.files == after.files and "pictures/coverage-heatmap.svg" in killed.files
-    on_disk = sorted(p.relative_to(tmp_path / "killed").as_posix() for p in (tmp_path / "killed").rglob("*")
-                     if p.is_file())
-    assert on_disk == sorted(killed.files)
-    for rel in killed.files:
-        assert (tmp_path / "killed" / rel).read_bytes() == (tmp_path / "after" / rel).read_bytes(), rel
+    _same_files(killed.files, tmp_path / "killed", tmp_path / "after")
