@@ -315,6 +315,94 @@ def test_json_writer_matches_the_standard_library():
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    name: str
+    day: Any
+    _private: Any = None  # orjson leaves out a field named so; json_default does not
+
+
+@pytest.mark.reliability("Random JSON values (hypothesis, 300 examples: nested dicts, lists, tuples, any text "
+                         "with lone surrogates, ints beyond 64 bits, finite floats of every size, dates, "
+                         "datetimes, dataclasses, str and int enumerations, keys that are not strings)",
+                         "the topic pages' JSON writer through orjson gives json.dumps(indent=2, "
+                         "ensure_ascii=False, default=...)'s text, or its TypeError")
+def test_orjson_page_writer_matches_the_standard_library():
+    import datetime as dt
+
+    from aigovkg._json import dumps_floatless
+    from aigovkg.model import json_default
+
+    class Kind(enum.StrEnum):
+        A = "a: 1.5"
+
+    class Rank(enum.IntEnum):
+        TOP = 7
+
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+              | st.text() | st.dates() | st.datetimes() | st.sampled_from([Kind.A, Rank.TOP]))
+    values = st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.builds(_Row, st.text(max_size=6), inner, inner),
+        max_leaves=30,
+    )
+
+    @FAST
+    @given(value=values)
+    def check(value: object) -> None:
+        try:
+            expected = json.dumps(value, indent=2, ensure_ascii=False, default=json_default) + "\n"
+        except TypeError:
+            with pytest.raises(TypeError):
+                dumps_floatless(value, default=json_default)
+            return
+        assert dumps_floatless(value, default=json_default) == expected
+
+    check()
+    # What it is for, and the ways orjson's own text differs, each written json.dumps's way.
+    for value in ({"a": [1.5, 1e-05, -1e-07, 1e16]}, 2 ** 70, "\ud800", {"day": dt.date(2026, 1, 2)},
+                  [_Row("x", dt.datetime(2026, 1, 2, 3, 4, 5, 6)), {"k": 1}], {"key: 1.5": "text: 1.5"}):
+        assert dumps_floatless(value, default=json_default) == json.dumps(
+            value, indent=2, ensure_ascii=False, default=json_default) + "\n", value
+    with pytest.raises(TypeError):
+        dumps_floatless({1: "a"}, default=json_default)
+    with pytest.raises(TypeError):
+        dumps_floatless({"a": {1, 2}}, default=json_default)
+
+
+def test_a_topic_page_holds_no_float():
+    """The topic pages' JSON is written by dumps_floatless, which writes NaN
+    and the infinities as orjson does (null): no field of a page, or of the
+    rows it holds, is a float."""
+    import typing
+
+    from aigovkg import model
+
+    seen: set[type] = set()
+
+    def walk(cls: type) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        for name, hint in typing.get_type_hints(cls, vars(model)).items():
+            for part in _types_in(hint):
+                assert part is not float, f"{cls.__name__}.{name} may hold a float"
+                if dataclasses.is_dataclass(part):
+                    walk(part)
+
+    walk(TopicPage)
+    assert len(seen) > 5  # the page and the dataclasses of its rows
+
+
+def _types_in(hint: Any) -> list[Any]:
+    import typing
+
+    args = typing.get_args(hint)
+    return [hint] if not args else [part for arg in args for part in _types_in(arg)]
+
+
 @pytest.mark.reliability("Random text (hypothesis, 300 examples: any text, and text made of the five characters "
                          "HTML escapes among others), None, numbers and markup objects",
                          "the escaping of the HTML pages' claim rows gives markupsafe's text, character for character")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import markupsafe
 
-from aigovkg._json import dumps
+from aigovkg._json import dumps_floatless
 from aigovkg._output import file_name
 from aigovkg._text import XML_FORBIDDEN, displayable
 from aigovkg.errors import InputError
@@ -393,8 +393,9 @@ def render_topic(page: TopicPage, fmt: PageFormat | str = PageFormat.MARKDOWN) -
     """Render a topic page."""
     fmt = PageFormat(fmt)
     if fmt is PageFormat.JSON:
-        # json.dumps(page.to_dict(), indent=2, ensure_ascii=False), faster: without the copy
-        return dumps(page, default=json_default) + "\n"
+        # json.dumps(page.to_dict(), indent=2, ensure_ascii=False), faster: without
+        # the copy, and in Rust (a page holds no float: see TopicPage)
+        return dumps_floatless(page, default=json_default)
     kind = "html" if fmt is PageFormat.HTML else "md"
     template = _environment(kind).get_template(f"topic.{kind}.j2")
     return template.render(page=page, s=page.summary)
