@@ -93,6 +93,7 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_process_forked_beside_queries_run_ahead_waits_for_them",
         "test_a_graph_with_blank_nodes_has_its_dumps_made_from_the_store_after_the_pages",
         "test_answers_given_up_before_they_started_are_never_asked",
+        "test_queries_kept_run_once_and_give_fresh_rows_each_time",
         "test_a_pictures_worker_killed_part_way_leaves_the_pictures_to_the_build",
         "test_dumps_of_other_files_than_those_loaded_are_made_again_from_the_graph_loaded",
     ),

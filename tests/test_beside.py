@@ -354,6 +354,36 @@ def test_answers_given_up_before_they_started_are_never_asked(monkeypatch):
     assert asked == [first]
 
 
+def test_queries_kept_run_once_and_give_fresh_rows_each_time():
+    """Inside EmbeddedEngine.kept, a query runs once and its answer is given
+    again (the store must not change meanwhile: a triple added inside the
+    block is not seen, which shows the answer is the one kept); each call to
+    rows gets rows of its own; after the block the query runs again."""
+    import pyoxigraph as ox
+
+    kg = aigovkg.load()
+    engine = kg.engine
+    before = kg.rows("topics")
+    label = ox.Quad(ox.NamedNode("https://w3id.org/aigovkg/id/topic/zz-kept"),
+                    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), ox.Literal("Kept"))
+    with engine.kept([kg.select_text("topics"), kg.select_text("topics")]):
+        table = kg.results("topics")
+        assert kg.rows("topics") == before == table.records()
+        engine.store.extend([label, ox.Quad(label.subject, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                            ox.NamedNode("https://w3id.org/aigovkg/ontology#Topic")),
+                             ox.Quad(label.subject, ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation"),
+                                     ox.Literal("zz-kept"))])
+        assert kg.results("topics") is table
+        rows = kg.rows("topics")
+        assert rows == before
+        rows[0]["label"] = "changed"
+        assert kg.rows("topics") == before  # the kept answer is not the caller's to change
+        assert len(kg.rows("topics", curies=True)) == len(before)
+    assert engine._kept == {}
+    after = kg.rows("topics")
+    assert len(after) == len(before) + 1 and "Kept" in {r["label"] for r in after}
+
+
 _BLANK_NODE = ("@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
                '<https://w3id.org/aigovkg/id/instrument/anthropic-rsp> rdfs:seeAlso [ rdfs:label "a note" ] .\n')
 
