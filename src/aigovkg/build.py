@@ -235,9 +235,7 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
             # It is computed from the topic pages' rows, gathered once for all topics.
             coverage = coverage_matrix_rows(topic_rows)
             similarity = analyse.topic_graph(kg, rows=coverage)
-            # The site's pictures are drawn by the worker waiting for them, beside the pages.
             pictures = pictures_of(kg, coverage, similarity)
-            drawing.give(pictures)
             by_instrument = claims_by_instrument(claims)
             del claims
             # Each source's own silence index for the site's index page, counted
@@ -252,6 +250,11 @@ def _build(paths: list[Path], out: Path, *, data: Path | None, base_url: str, si
             rows = subject_rows(kg, evidence=evidence, coverage=by_instrument)  # likewise, for the site and the wiki
             del by_instrument
             silence = silence_index(coverage)  # the site's and the wiki's index pages
+            # The site's pictures are drawn by the worker waiting for them, beside the
+            # pages: given now, once the rows gathered for all pages are let go (the
+            # gathering is the build's peak of memory, and the drawing takes 600 MB
+            # on the medium benchmark graph).
+            drawing.give(pictures)
             progress("site")
             pages = write_site(kg, put, pages=views, rows=rows, similarity=similarity, coverage=coverage,
                                silence=silence, silence_by_source=silence_by_source, progress=progress,
