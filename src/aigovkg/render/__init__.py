@@ -394,7 +394,7 @@ def render_topic(page: TopicPage, fmt: PageFormat | str = PageFormat.MARKDOWN) -
     fmt = PageFormat(fmt)
     if fmt is PageFormat.JSON:
         # json.dumps(page.to_dict(), indent=2, ensure_ascii=False), faster: without
-        # the copy, and in Rust (a page holds no float: see TopicPage)
+        # the copy, and in Rust (a page holds no float: tests/test_fuzz.py walks its fields' types)
         return dumps_floatless(page, default=json_default)
     kind = "html" if fmt is PageFormat.HTML else "md"
     template = _environment(kind).get_template(f"topic.{kind}.j2")
