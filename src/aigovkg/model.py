@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """A web document a claim rests on: its address, its role for the claim
     (``checked-against``: the instrument's text that was read; ``evidence``: a
@@ -30,7 +30,7 @@ class Document:
     reproduces: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What one coverage claim rests on, as the graph records it."""
 
@@ -94,7 +94,7 @@ def claim_evidence(rows: list[dict[str, Any]]) -> dict[str, Evidence]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CoverageRow:
     instrument: str
     label: str
@@ -110,7 +110,7 @@ class CoverageRow:
     evidence: Evidence | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
     instruments: int
     governs: int
@@ -124,7 +124,7 @@ class Summary:
         return self.governs + self.implicit + self.conflicts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Primacy:
     instrument: str
     label: str
@@ -133,7 +133,7 @@ class Primacy:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tension:
     kind: str
     kind_label: str
@@ -145,14 +145,14 @@ class Tension:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SilentRegime:
     instrument: str
     label: str
     jurisdiction: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     code: str | None
     instrument: str
@@ -160,7 +160,7 @@ class Reference:
     citation: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelatedTopic:
     topic: str
     slug: str
@@ -169,7 +169,7 @@ class RelatedTopic:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disagreement:
     instrument: str
     label: str
@@ -183,14 +183,14 @@ class Disagreement:
     verification_b: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rated:
     label: str
     value: str | None
     note: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Crux:
     position: int
     title: str
@@ -199,7 +199,7 @@ class Crux:
     rows: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApproachEvaluation:
     """A source's evaluation of the topic as an approach, in the form of its page."""
 
@@ -217,7 +217,7 @@ class ApproachEvaluation:
     cruxes: tuple[Crux, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotInEffect:
     """An instrument with a claim on the topic that was not in effect on the
     page's day (or not known to be), with why and the page its date rests on."""
@@ -234,7 +234,7 @@ class NotInEffect:
     tier: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObligationOn:
     """An obligation under the topic that applied on the page's day."""
 
@@ -255,7 +255,7 @@ class ObligationOn:
     tier: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicPage:
     """Everything a topic page shows."""
 
@@ -361,7 +361,7 @@ JURISDICTION_QUERIES = {"jurisdiction-instruments": ("jurisdiction",),
                         "jurisdiction-gaps": ("jurisdiction",)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubjectRows:
     """The rows behind every instrument and jurisdiction page, by subject IRI,
     and what every claim rests on, by claim IRI."""
