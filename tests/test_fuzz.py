@@ -422,6 +422,27 @@ def test_html_row_escaping_matches_markupsafe():
         assert _esc(value) == str(markupsafe.escape(value))
 
 
+@pytest.mark.reliability("Random text (hypothesis, 300 examples: any text, and texts of 0 to 2,000 characters "
+                         "among them the ones XML cannot carry, U+FFFE, U+FFFF, tab, line feed, é and —)",
+                         "the quick check of the pages' values finds a character XML cannot carry exactly where "
+                         "the pattern does, on short texts and long ones")
+def test_the_quick_check_for_unwritable_characters_agrees_with_the_pattern():
+    from aigovkg._text import XML_FORBIDDEN, has_unwritable
+
+    unwritable = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)]
+    others = ["a", "<td>", "\t", "\n", "\r", "é", "—", "\ufffd", "\U0001F600", " "]
+
+    @FAST
+    @given(text=st.text() | st.lists(st.sampled_from(others * 40 + unwritable), max_size=2000).map("".join))
+    def check(text: str) -> None:
+        assert has_unwritable(text) == (XML_FORBIDDEN.search(text) is not None)
+
+    check()
+    for char in unwritable:  # each one, alone and far into a long text
+        assert has_unwritable(char) and has_unwritable("<td>—</td>\n" * 100 + char)
+    assert not has_unwritable("<td>—</td>\t\r\n" * 100)
+
+
 @pytest.mark.reliability("Random coverage rows (hypothesis, 300 examples: any text and the characters HTML "
                          "escapes in slugs, levels, citations and labels; repeated cells; claims with and without "
                          "what they rest on)",

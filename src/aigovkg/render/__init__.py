@@ -14,7 +14,7 @@ import markupsafe
 
 from aigovkg._json import dumps_floatless
 from aigovkg._output import file_name
-from aigovkg._text import XML_FORBIDDEN, displayable
+from aigovkg._text import displayable, has_unwritable
 from aigovkg.errors import InputError
 from aigovkg.model import Evidence, TopicPage, json_default
 from aigovkg.namespaces import curie
@@ -152,7 +152,7 @@ def _shown(value: object) -> object:
     >>> _shown("EU AI\\x00Act")
     'EU AI\\ufffdAct'
     """
-    if isinstance(value, str) and XML_FORBIDDEN.search(value):
+    if isinstance(value, str) and has_unwritable(value):
         text = displayable(value)
         return markupsafe.Markup(text) if isinstance(value, markupsafe.Markup) else text
     return value
